@@ -1,0 +1,423 @@
+// `npm test`: compile the TypeScript, provide a MySQL-compatible server when
+// one is available, and run every spec with the built-in node test runner.
+//
+//   npm test                                          all specs
+//   npm test -- --test-name-pattern=login             extra args go to `node --test`
+//   TEST_DATABASE_URL=mysql://u:p@host:3306 npm test  use an existing server
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mysql from 'mysql2/promise';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_DIR = path.join(ROOT, '.test-build');
+const SERVER_NAMES = ['mariadbd', 'mysqld'];
+const SERVER_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin'];
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+
+/** The throw-away server once its temp dir exists: { tmpDir, proc }. */
+let db = null;
+/** Running helper processes (tsc, install-db, node --test). */
+const children = new Set();
+/** The signal that interrupted the run, if any. */
+let aborting = null;
+let abortedAt = 0;
+
+class Failure extends Error {}
+
+// ---------------------------------------------------------------- main
+
+async function main(extraArgs) {
+  await compile();
+  const files = await collectTestFiles();
+  if (files.length === 0) {
+    throw new Failure(
+      'No test files found (.test-build/src/**/*.spec.js, .test-build/test/**/*.e2e-spec.js).',
+    );
+  }
+
+  const env = { ...process.env, NODE_ENV: 'test' };
+  const databaseUrl = process.env.TEST_DATABASE_URL || (await startThrowawayServer());
+  if (databaseUrl) {
+    env.TEST_DATABASE_URL = databaseUrl;
+    console.log(`MySQL: ${await describeServer(databaseUrl)}`);
+  } else {
+    console.log(
+      'MySQL: skipped (no mariadbd/mysqld installed; set TEST_DATABASE_URL to use a server)',
+    );
+  }
+
+  return runTests(files, extraArgs, env);
+}
+
+// ---------------------------------------------------------------- compile
+
+async function compile() {
+  // Deleted up front so a spec whose .ts was removed or renamed never runs.
+  await fsp.rm(BUILD_DIR, { recursive: true, force: true });
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  const { code, output } = await capture(process.execPath, [tsc, '-p', 'tsconfig.json'], {
+    cwd: ROOT,
+  });
+  throwIfAborted();
+  if (code !== 0) {
+    process.stderr.write(output);
+    throw new Failure(`TypeScript compilation failed (tsc exit code ${code}).`);
+  }
+  console.log(`Compiled in ${seconds(started)}.`);
+}
+
+async function collectTestFiles() {
+  const specs = await walk(path.join(BUILD_DIR, 'src'), (f) => f.endsWith('.spec.js'));
+  const e2e = await walk(path.join(BUILD_DIR, 'test'), (f) => f.endsWith('.e2e-spec.js'));
+  return [...specs, ...e2e].map((f) => path.relative(ROOT, f));
+}
+
+async function walk(dir, accept) {
+  let entries;
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (err.code === 'ENOENT') return []; // e.g. no test/ directory yet
+    throw err;
+  }
+  const found = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await walk(full, accept)));
+    else if (entry.isFile() && accept(entry.name)) found.push(full);
+  }
+  return found.sort();
+}
+
+// ---------------------------------------------------------------- run tests
+
+async function runTests(files, extraArgs, env) {
+  throwIfAborted();
+  const args = ['--test', '--test-concurrency=2', '--test-timeout=300000'];
+  // Node 20 falls back to TAP when stdout is not a TTY (CI); spec output is
+  // easier to read there and ends with a list of the failures.
+  if (!extraArgs.some((a) => a.startsWith('--test-reporter'))) args.push('--test-reporter=spec');
+  // Options must precede the file list or node would take them for files.
+  args.push(...extraArgs, ...files);
+
+  const run = startChild(process.execPath, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const { code, signal } = await exited(run);
+  if (signal && !aborting) console.error(`node --test was killed by ${signal}.`);
+  return code ?? 1;
+}
+
+// ---------------------------------------------------------------- MySQL / MariaDB
+
+/** Starts a private server; returns its URL, or null when no server is installed. */
+async function startThrowawayServer() {
+  const serverBin = findExecutable(SERVER_NAMES, [...pathDirs(), ...SERVER_DIRS]);
+  if (!serverBin) return null;
+
+  const started = Date.now();
+  const { output: versionText } = await capture(serverBin, ['--version']);
+  const isMariaDb = /mariadb/i.test(versionText);
+
+  db = { tmpDir: await fsp.mkdtemp(path.join(os.tmpdir(), 'idsrv-test-db-')), proc: null };
+  const dataDir = path.join(db.tmpDir, 'data');
+  const errLog = path.join(db.tmpDir, 'err.log');
+
+  await initDataDir(serverBin, isMariaDb, dataDir);
+  const port = await freePort();
+  throwIfAborted();
+
+  db.proc = spawn(serverBin, serverArgs({ dataDir, errLog, port }), {
+    stdio: 'ignore',
+    // Keeps a terminal Ctrl+C away from the server: it is stopped explicitly, after the tests.
+    detached: true,
+  });
+  db.proc.on('error', () => {}); // e.g. EACCES; waitUntilReady() reports it as "did not start"
+  await waitUntilReady(port, errLog);
+  console.log(`MySQL: throw-away server ready in ${seconds(started)} (${serverBin}).`);
+  return `mysql://root@127.0.0.1:${port}`;
+}
+
+async function initDataDir(serverBin, isMariaDb, dataDir) {
+  let cmd, args;
+  if (isMariaDb) {
+    cmd = findExecutable(['mariadb-install-db', 'mysql_install_db'], installDbDirs(serverBin));
+    if (!cmd) throw new Failure(`Found ${serverBin} but no mariadb-install-db to initialise it.`);
+    // No --user even as root: with --user the script chowns the system-wide
+    // plugin/auth_pam_tool_dir, and the bootstrap runs fine as root without it.
+    args = [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ];
+  } else {
+    cmd = serverBin;
+    args = ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...rootUserArg()];
+  }
+  const { code, output } = await capture(cmd, args);
+  throwIfAborted();
+  if (code !== 0) {
+    process.stderr.write(output);
+    throw new Failure(`Initialising the MySQL data dir failed (${path.basename(cmd)} exit code ${code}).`);
+  }
+}
+
+function serverArgs({ dataDir, errLog, port }) {
+  return [
+    '--no-defaults', // must come first; ignores /etc/mysql/* of a system installation
+    `--datadir=${dataDir}`,
+    `--socket=${path.join(db.tmpDir, 'mysql.sock')}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    '--skip-name-resolve',
+    `--pid-file=${path.join(db.tmpDir, 'mysqld.pid')}`,
+    `--log-error=${errLog}`,
+    ...rootUserArg(),
+    // Durability is pointless for a throw-away server.
+    '--innodb-flush-log-at-trx-commit=2',
+    '--skip-log-bin',
+    '--innodb-buffer-pool-size=128M',
+    '--max-connections=500',
+  ];
+}
+
+/** mariadbd/mysqld refuse to run as root unless told to. */
+function rootUserArg() {
+  return process.getuid?.() === 0 ? ['--user=root'] : [];
+}
+
+async function waitUntilReady(port, errLog) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let lastError;
+  while (Date.now() < deadline) {
+    throwIfAborted();
+    if (!isRunning(db.proc)) {
+      const how = db.proc.exitCode ?? db.proc.signalCode ?? 'did not start';
+      lastError = new Error(`server exited (${how})`);
+      break;
+    }
+    try {
+      const conn = await mysql.createConnection({
+        host: '127.0.0.1',
+        port,
+        user: 'root',
+        password: '',
+        connectTimeout: 2000,
+      });
+      await conn.end();
+      return;
+    } catch (err) {
+      lastError = err;
+      await sleep(200);
+    }
+  }
+  console.error(`--- last lines of ${errLog} ---\n${await tail(errLog, 30)}\n---`);
+  throw new Failure(
+    `MySQL server did not accept connections on 127.0.0.1:${port}: ${lastError?.message}`,
+  );
+}
+
+async function describeServer(url) {
+  let conn;
+  try {
+    conn = await mysql.createConnection({ uri: url, connectTimeout: 10_000 });
+    const [rows] = await conn.query('SELECT VERSION() AS version');
+    const { version } = rows[0];
+    const product = /mariadb/i.test(version) ? 'MariaDB' : 'MySQL';
+    return `using ${product} ${version} at ${redact(url)}`;
+  } catch (err) {
+    throw new Failure(`Cannot connect to ${redact(url)}: ${err.message}`);
+  } finally {
+    await conn?.end().catch(() => {});
+  }
+}
+
+/** Stops the server gracefully (SIGKILL after a timeout) and removes its temp dir. */
+async function stopServer() {
+  if (!db) return;
+  const { proc, tmpDir } = db;
+  if (proc && isRunning(proc)) {
+    proc.kill('SIGTERM');
+    const stopped = await Promise.race([exited(proc).then(() => true), sleep(STOP_TIMEOUT_MS)]);
+    if (!stopped) {
+      console.error(`MySQL server did not stop within ${STOP_TIMEOUT_MS / 1000}s; killing it.`);
+      proc.kill('SIGKILL');
+      await exited(proc);
+    }
+  }
+  await fsp.rm(tmpDir, { recursive: true, force: true, maxRetries: 5 });
+  db = null;
+}
+
+/** Last resort when exiting early: nothing can be awaited any more. */
+function killEverythingSync() {
+  for (const child of children) killGroup(child, 'SIGKILL');
+  if (!db) return;
+  if (db.proc && isRunning(db.proc)) db.proc.kill('SIGKILL');
+  // Retries cover the moment until the kill has landed and the server stops writing.
+  fs.rmSync(db.tmpDir, { recursive: true, force: true, maxRetries: 10 });
+  db = null;
+}
+
+// ---------------------------------------------------------------- processes
+
+/**
+ * Spawns a helper in its own process group, so that an abort stops it together
+ * with whatever it spawned (node --test's per-file workers, install-db's bootstrap server).
+ */
+function startChild(cmd, args, options) {
+  const child = spawn(cmd, args, { ...options, detached: true });
+  children.add(child);
+  const forget = () => children.delete(child);
+  child.once('exit', forget);
+  child.once('error', forget);
+  return child;
+}
+
+/** Runs a helper and collects stdout+stderr, shown only when something goes wrong. */
+function capture(cmd, args, options = {}) {
+  return new Promise((resolve) => {
+    const child = startChild(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (err) => resolve({ code: 127, output: `${output}${err.message}\n` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function killGroup(child, signal) {
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone (or never started)
+  }
+}
+
+function exited(child) {
+  if (!isRunning(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+function isRunning(child) {
+  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+function throwIfAborted() {
+  if (aborting) throw new Failure(`Interrupted by ${aborting}.`);
+}
+
+// ---------------------------------------------------------------- helpers
+
+function pathDirs() {
+  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+}
+
+function installDbDirs(serverBin) {
+  const binDirs = [path.dirname(serverBin), path.dirname(fs.realpathSync(serverBin))];
+  const baseDirs = binDirs.map((d) => path.dirname(d));
+  return [
+    ...binDirs,
+    ...baseDirs.flatMap((b) => [path.join(b, 'bin'), path.join(b, 'scripts')]),
+    ...pathDirs(),
+    '/usr/bin',
+    '/usr/local/bin',
+  ];
+}
+
+function findExecutable(names, dirs) {
+  for (const name of names) {
+    for (const dir of dirs) {
+      const candidate = path.join(dir, name);
+      try {
+        fs.accessSync(candidate, fs.constants.X_OK);
+        if (fs.statSync(candidate).isFile()) return candidate;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function tail(file, lines) {
+  try {
+    return (await fsp.readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log written)';
+  }
+}
+
+function redact(url) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable TEST_DATABASE_URL)';
+  }
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+// ---------------------------------------------------------------- entry point
+
+/**
+ * First signal: pass it on to the helpers and let main() unwind, which stops
+ * the server. Another signal later on: give up waiting and kill everything.
+ */
+function onSignal(signal) {
+  // `npm test` forwards the terminal's SIGINT, so one Ctrl+C arrives twice.
+  if (aborting && Date.now() - abortedAt > 1000) {
+    console.error(`Received ${signal} again, killing everything.`);
+    killEverythingSync();
+    process.exit(SIGNAL_EXIT_CODES[signal]);
+  }
+  if (aborting) return;
+  aborting = signal;
+  abortedAt = Date.now();
+  console.error(`\nReceived ${signal}, stopping...`);
+  for (const child of children) killGroup(child, signal);
+}
+
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+process.on('exit', killEverythingSync);
+
+let exitCode = 1;
+try {
+  exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (!aborting) console.error(err instanceof Failure ? err.message : err);
+} finally {
+  try {
+    await stopServer();
+  } catch (err) {
+    console.error(`Cleaning up the MySQL server failed: ${err.message}`);
+  }
+}
+process.exit(aborting ? SIGNAL_EXIT_CODES[aborting] : exitCode);

@@ -1,0 +1,110 @@
+import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiCookieAuth, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppException } from '../common/app.exception';
+import { Reply } from '../common/envelope';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { AccessTokenGuard } from '../security/access-token.guard';
+import { Public, Scopes } from '../security/decorators';
+import { AuthService } from './auth.service';
+import { LoginDto, LoginResultDto } from './dto/login.dto';
+import { clearSessionCookie, clientOf, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
+
+const errorExample = (code: number, message: string) => ({ schema: { example: { code, message, msg: message, data: null } } });
+
+@ApiTags('认证 Auth')
+@ApiExtraModels(LoginResultDto)
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly guard: AccessTokenGuard,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '登录 Log in',
+    description:
+      'Returns the access token in the body and in `Authorization`, the refresh token in `X-Refresh-Token` and in the HttpOnly cookie `token` (Path=/auth).',
+  })
+  @ApiOkResponse({
+    description: '登录成功',
+    headers: {
+      Authorization: { description: 'Bearer + access token (JWT), for every request', schema: { type: 'string' } },
+      'X-Refresh-Token': { description: 'Refresh token, only for POST /auth/session and POST /auth/logout', schema: { type: 'string' } },
+      'Set-Cookie': { description: 'token=<refresh token>; HttpOnly; SameSite=Strict; Path=/auth', schema: { type: 'string' } },
+    },
+    schema: {
+      properties: {
+        code: { type: 'integer', example: 200 },
+        message: { type: 'string', example: '登录成功' },
+        msg: { type: 'string', example: '登录成功' },
+        data: { $ref: getSchemaPath(LoginResultDto) },
+      },
+    },
+  })
+  @ApiResponse({ status: 400, description: 'Malformed body', ...errorExample(400, '请求参数错误') })
+  @ApiResponse({ status: 401, description: 'Unknown user, wrong password or disabled user', ...errorExample(401, '用户名或密码错误') })
+  async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<LoginResultDto>> {
+    const issued = await this.auth.login(body.username, body.password, clientOf(request));
+    sendSessionTokens(reply, issued, this.config);
+    return new Reply('login.success', { token: issued.accessToken, userId: issued.userId });
+  }
+
+  @Post('session')
+  @Public()
+  @HttpCode(204)
+  @ApiOperation({
+    summary: '获取新的session Refresh the session',
+    description:
+      'Needs the refresh token in both the `token` cookie and the `X-Refresh-Token` header. The User-Agent and IP must be those of the login, else the session is revoked (403). A refresh token that was already used revokes the session (401).',
+  })
+  @ApiCookieAuth('token')
+  @ApiHeader({ name: 'X-Refresh-Token', required: true, description: 'The current refresh token' })
+  @ApiNoContentResponse({
+    description: 'New tokens in `Authorization`, `X-Refresh-Token` and the cookie',
+    headers: {
+      Authorization: { description: 'Bearer + new access token', schema: { type: 'string' } },
+      'X-Refresh-Token': { description: 'New refresh token', schema: { type: 'string' } },
+    },
+  })
+  @ApiResponse({ status: 401, description: 'Missing, unequal, invalid, expired or reused refresh token', ...errorExample(401, '刷新令牌无效或已过期') })
+  @ApiResponse({ status: 403, description: 'User-Agent or IP differs from the login: the session is revoked', ...errorExample(403, '客户端与登录时不一致，会话已吊销') })
+  async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const issued = await this.auth.refresh(refreshCookie(request), refreshHeader(request), clientOf(request));
+    sendSessionTokens(reply, issued, this.config);
+  }
+
+  @Post('logout')
+  @Public()
+  @HttpCode(200)
+  @ApiOperation({ summary: '退出登录 Log out', description: 'Revokes the session named by the access token and/or the refresh token, and clears the cookie.' })
+  @ApiHeader({ name: 'Authorization', required: false, description: 'Bearer + access token' })
+  @ApiHeader({ name: 'X-Refresh-Token', required: false, description: 'The refresh token' })
+  @ApiOkResponse({ schema: { example: { code: 200, message: '退出成功', msg: '退出成功', data: null } } })
+  @ApiResponse({ status: 401, description: 'Neither token is valid', ...errorExample(401, '未提供有效的访问令牌或刷新令牌') })
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
+    const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;
+    const fromRefreshToken = await this.auth.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
+    if (!fromAccessToken && !fromRefreshToken) throw new AppException(401, 'error.logoutUnauthenticated');
+    for (const sessionId of new Set([fromAccessToken, fromRefreshToken])) {
+      if (sessionId) await this.auth.revokeSession(sessionId, 'logout');
+    }
+    clearSessionCookie(reply, this.config);
+    return new Reply('logout.success', null);
+  }
+}
+
+@ApiTags('Default')
+@Controller()
+export class TokenCheckController {
+  @Get('test')
+  @Scopes()
+  @HttpCode(204)
+  @ApiOperation({ summary: '测试 Check an access token', description: '204 for a valid, unrevoked access token.' })
+  @ApiNoContentResponse({ description: 'The token is valid' })
+  check(): void {}
+}

@@ -1,0 +1,183 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { Transactions } from '../database/transactions';
+import { Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
+import { PasswordService } from '../security/password.service';
+import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
+import { RevocationService } from '../security/revocation.service';
+import { TokenService } from '../security/token.service';
+import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { RevokeReason, Session } from './entities/session.entity';
+
+export interface ClientInfo {
+  ip: string;
+  userAgent: string;
+}
+
+export interface IssuedTokens {
+  userId: number;
+  accessToken: string;
+  refreshToken: string;
+  refreshTtlSeconds: number;
+}
+
+const loginFailed = () => new AppException(401, 'error.loginFailed');
+const refreshInvalid = () => new AppException(401, 'error.refreshInvalid');
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly passwords: PasswordService,
+    private readonly tokens: TokenService,
+    private readonly revocations: RevocationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Unknown user, wrong password and disabled user get the same answer, in about the same time. */
+  async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
+    const user = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.usernameKey = :key', { key: usernameKey(username) })
+      .getOne();
+    const passwordMatches = await this.passwords.verify(password, user?.passwordHash);
+    if (!user || !passwordMatches || user.status !== USER_STATUS_NORMAL) throw loginFailed();
+
+    const rehash = this.passwords.needsRehash(user.passwordHash) ? await this.passwords.hash(password) : undefined;
+    const now = new Date();
+    const refreshToken = newRefreshToken();
+    const session = await this.transactions.run(async (manager) => {
+      const created = await manager.getRepository(Session).save(
+        manager.getRepository(Session).create({
+          id: randomUUID(),
+          userId: user.id,
+          type: 'password',
+          ip: client.ip,
+          userAgent: client.userAgent,
+          rotation: 0,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: new Date(now.getTime() + this.config.refreshTtlSeconds * 1000),
+          revokedAt: null,
+          revokeReason: null,
+        }),
+      );
+      await manager.getRepository(RefreshToken).insert({ tokenHash: hashToken(refreshToken), sessionId: created.id, generation: 0, createdAt: now });
+      await manager
+        .getRepository(User)
+        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(rehash ? { passwordHash: rehash } : {}) });
+      return created;
+    });
+    if (rehash) this.logger.log(`re-hashed the password of user ${user.id} with ${this.config.bcryptRounds} rounds`);
+
+    const scopes = await this.scopesOf(user.id);
+    return {
+      userId: user.id,
+      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }),
+      refreshToken,
+      refreshTtlSeconds: this.config.refreshTtlSeconds,
+    };
+  }
+
+  /**
+   * Rotates the refresh token of a session. Of several concurrent refreshes
+   * with one token exactly one wins; a token that was rotated away before is
+   * reuse (a stolen copy), and ends the whole session.
+   */
+  async refresh(cookieToken: string | undefined, headerToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
+    if (!cookieToken || !headerToken) throw new AppException(401, 'error.refreshMissing');
+    if (!constantTimeEquals(cookieToken, headerToken)) throw new AppException(401, 'error.refreshMismatch');
+    if (!looksLikeRefreshToken(headerToken)) throw refreshInvalid();
+
+    const presented = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(headerToken) });
+    if (!presented) throw refreshInvalid();
+    const session = await this.dataSource.getRepository(Session).findOneBy({ id: presented.sessionId });
+    const now = new Date();
+    if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
+
+    if (presented.rotatedAt) {
+      await this.revokeSession(session.id, 'refresh_reuse');
+      throw new AppException(401, 'error.refreshReused');
+    }
+    if (session.userAgent !== client.userAgent || (this.config.sessionBindIp && session.ip !== client.ip)) {
+      await this.revokeSession(session.id, 'client_mismatch');
+      throw new AppException(403, 'error.sessionBinding');
+    }
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
+    if (!user || user.status !== USER_STATUS_NORMAL) {
+      await this.revokeSession(session.id, 'disabled');
+      throw refreshInvalid();
+    }
+
+    const nextToken = newRefreshToken();
+    await this.transactions.run(async (manager) => {
+      const rotated = await manager
+        .createQueryBuilder()
+        .update(RefreshToken)
+        .set({ rotatedAt: now })
+        .where({ tokenHash: presented.tokenHash, rotatedAt: IsNull() })
+        .execute();
+      // Another request rotated this token between our read and this update: it won, this one loses quietly.
+      if (rotated.affected !== 1) throw new AppException(401, 'error.refreshRaced');
+      const advanced = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
+        .where({ id: session.id, revokedAt: IsNull() })
+        .execute();
+      if (advanced.affected !== 1) throw refreshInvalid();
+      await manager
+        .getRepository(RefreshToken)
+        .insert({ tokenHash: hashToken(nextToken), sessionId: session.id, generation: presented.generation + 1, createdAt: now });
+    });
+
+    const scopes = await this.scopesOf(user.id);
+    return {
+      userId: user.id,
+      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }),
+      refreshToken: nextToken,
+      refreshTtlSeconds: Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)),
+    };
+  }
+
+  /** The session a refresh token belongs to, if the token is one we issued and still current. */
+  async sessionOfRefreshToken(token: string | undefined): Promise<string | undefined> {
+    if (!token || !looksLikeRefreshToken(token)) return undefined;
+    const row = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
+    return row && !row.rotatedAt ? row.sessionId : undefined;
+  }
+
+  /** Ends a session: its refresh token stops working, and its access tokens on the next request. */
+  async revokeSession(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<boolean> {
+    const now = new Date();
+    const update = (m: EntityManager) =>
+      m.createQueryBuilder().update(Session).set({ revokedAt: now, revokeReason: reason }).where({ id: sessionId, revokedAt: IsNull() }).execute();
+    const result = manager ? await update(manager) : await this.transactions.run(update);
+    const revoked = result.affected === 1;
+    if (revoked) this.revocations.remember(sessionId, now);
+    return revoked;
+  }
+
+  /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */
+  async scopesOf(userId: number): Promise<string[]> {
+    const rows = await this.dataSource
+      .getRepository(Role)
+      .createQueryBuilder('role')
+      .innerJoin('sys_user_role', 'ur', 'ur.role_id = role.role_id')
+      .innerJoin('sys_role_permission', 'rp', 'rp.role_id = role.role_id')
+      .select('DISTINCT rp.permission_code', 'code')
+      .where('ur.user_id = :userId', { userId })
+      .andWhere('role.status = :status', { status: ROLE_STATUS_NORMAL })
+      .getRawMany<{ code: string }>();
+    return rows.map((row) => row.code).sort();
+  }
+}

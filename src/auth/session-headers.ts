@@ -1,0 +1,42 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppConfig } from '../config/app.config';
+import type { ClientInfo, IssuedTokens } from './auth.service';
+
+export const REFRESH_COOKIE = 'token';
+export const REFRESH_HEADER = 'x-refresh-token';
+/** The refresh cookie goes only to the routes that take it. */
+const REFRESH_COOKIE_PATH = '/auth';
+
+export function clientOf(request: FastifyRequest): ClientInfo {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: (typeof userAgent === 'string' ? userAgent : '').slice(0, 512) };
+}
+
+export function refreshHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers[REFRESH_HEADER];
+  return typeof value === 'string' && value.length > 0 ? value.trim() : undefined;
+}
+
+export function refreshCookie(request: FastifyRequest): string | undefined {
+  const value = request.cookies?.[REFRESH_COOKIE];
+  return value && value.length > 0 ? value : undefined;
+}
+
+/** The documents' way of handing out tokens: headers, plus the refresh token as an HttpOnly cookie. */
+export function sendSessionTokens(reply: FastifyReply, tokens: IssuedTokens, config: AppConfig): void {
+  reply.header('authorization', `Bearer ${tokens.accessToken}`);
+  reply.header('x-refresh-token', tokens.refreshToken);
+  reply.header('cache-control', 'no-store');
+  reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
+    httpOnly: true,
+    sameSite: 'strict',
+    path: REFRESH_COOKIE_PATH,
+    maxAge: tokens.refreshTtlSeconds,
+    secure: config.cookieSecure,
+  });
+}
+
+export function clearSessionCookie(reply: FastifyReply, config: AppConfig): void {
+  reply.header('cache-control', 'no-store');
+  reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', path: REFRESH_COOKIE_PATH, secure: config.cookieSecure });
+}

@@ -1,0 +1,30 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { envelope } from './envelope';
+import { classifyError } from './error-classifier';
+import { message, preferredLanguage } from './messages';
+
+/** Renders an error in the envelope. Shared by the Nest filter and Fastify's own error handler. */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
+  const { status, messageKey, data, unexpected } = classifyError(error);
+  if (unexpected) {
+    logger.error({ msg: 'unexpected error', requestId: request.id, method: request.method, url: request.routeOptions?.url, err: error });
+  } else if (status === 503) {
+    logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
+  }
+  const text = message(messageKey, preferredLanguage(request.headers['accept-language']));
+  const body = envelope(status, text, unexpected ? { requestId: request.id } : data);
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  if (status === 503) reply.header('retry-after', '5');
+  void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+}
+
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+  }
+}

@@ -1,0 +1,70 @@
+import type { Lang } from '../config/app.config';
+
+/**
+ * Every text the API sends, in the document's Chinese and in English.
+ * The 401 text is the documents' own English sentence in both languages: clients compare it.
+ */
+const CATALOG = {
+  ok: ['操作成功', 'Operation successful.'],
+  'login.success': ['登录成功', 'Login successful.'],
+  'logout.success': ['退出成功', 'Logged out.'],
+  'fetch.success': ['获取成功', 'Fetched successfully.'],
+  'query.success': ['查询成功', 'Query successful.'],
+  'update.success': ['修改成功', 'Updated successfully.'],
+  'create.success': ['新增成功', 'Created successfully.'],
+  'delete.success': ['删除成功', 'Deleted successfully.'],
+  'health.ok': ['服务正常', 'Service is healthy.'],
+  'error.invalidToken': ['Invalid access token.', 'Invalid access token.'],
+  'error.loginFailed': ['用户名或密码错误', 'Invalid username or password.'],
+  'error.validation': ['请求参数错误', 'The request is invalid.'],
+  'error.malformedJson': ['请求体不是合法的 JSON', 'The request body is not valid JSON.'],
+  'error.unsupportedMediaType': ['不支持的请求体类型', 'Unsupported content type.'],
+  'error.payloadTooLarge': ['请求体过大', 'The request body is too large.'],
+  'error.forbidden': ['权限不足', 'You do not have the scope this requires.'],
+  'error.notFound': ['资源不存在', 'Not found.'],
+  'error.routeNotFound': ['接口不存在', 'No such route.'],
+  'error.methodNotAllowed': ['请求方法不被允许', 'Method not allowed.'],
+  'error.conflict': ['资源冲突', 'Conflict with the current state.'],
+  'error.tooManyRequests': ['请求过于频繁', 'Too many requests.'],
+  'error.databaseUnavailable': ['数据库不可用，请稍后重试', 'The database is unavailable; try again later.'],
+  'error.internal': ['服务器内部错误', 'Internal server error.'],
+  'error.refreshMissing': ['缺少刷新令牌（需要 token Cookie 与 X-Refresh-Token 请求头）', 'A refresh token is required in both the token cookie and the X-Refresh-Token header.'],
+  'error.refreshMismatch': ['Cookie 与 X-Refresh-Token 中的刷新令牌不一致', 'The token cookie and the X-Refresh-Token header differ.'],
+  'error.refreshInvalid': ['刷新令牌无效或已过期', 'The refresh token is invalid or expired.'],
+  'error.refreshRaced': ['刷新令牌已被并发请求使用', 'The refresh token was just used by a concurrent request.'],
+  'error.refreshReused': ['刷新令牌被重复使用，会话已吊销', 'The refresh token was reused; the session has been revoked.'],
+  'error.sessionBinding': ['客户端与登录时不一致，会话已吊销', 'The client differs from the one that logged in; the session has been revoked.'],
+  'error.logoutUnauthenticated': ['未提供有效的访问令牌或刷新令牌', 'Neither a valid access token nor a valid refresh token was given.'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type MessageKey = keyof typeof CATALOG;
+
+export function message(key: MessageKey, lang: Lang): string {
+  return CATALOG[key][lang === 'en' ? 1 : 0];
+}
+
+export function isMessageKey(value: string): value is MessageKey {
+  return Object.prototype.hasOwnProperty.call(CATALOG, value);
+}
+
+/**
+ * The documents are Chinese, so Chinese is the default; English when the
+ * Accept-Language header ranks an English tag above every Chinese one.
+ */
+export function preferredLanguage(acceptLanguage: string | undefined): Lang {
+  if (!acceptLanguage) return 'zh';
+  let best: Lang = 'zh';
+  let bestQuality = -1;
+  for (const part of acceptLanguage.slice(0, 512).split(',')) {
+    const [tag, ...params] = part.trim().toLowerCase().split(';');
+    const lang: Lang | undefined = tag.startsWith('en') ? 'en' : tag.startsWith('zh') ? 'zh' : undefined;
+    if (!lang) continue;
+    const qParam = params.find((p) => p.trim().startsWith('q='));
+    const quality = qParam ? Number(qParam.trim().slice(2)) : 1;
+    if (Number.isFinite(quality) && quality > bestQuality) {
+      best = lang;
+      bestQuality = quality;
+    }
+  }
+  return best;
+}

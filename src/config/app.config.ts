@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type DbType = 'sqlite' | 'mysql';
+export type Lang = 'zh' | 'en';
+
+export interface DatabaseConfig {
+  type: DbType;
+  /** SQLite file (only for type sqlite). */
+  sqlitePath: string;
+  /** mysql://user:pass@host:port/db (only for type mysql). */
+  url?: string;
+  migrationsRun: boolean;
+  poolSize: number;
+}
+
+export interface JwtConfig {
+  secret: Buffer;
+  issuer: string;
+  audience: string;
+  accessTtlSeconds: number;
+}
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  jwt: JwtConfig;
+  refreshTtlSeconds: number;
+  bcryptRounds: number;
+  adminUsername: string;
+  adminPassword?: string;
+  cookieSecure: boolean;
+  corsOrigins: string[];
+  sessionBindIp: boolean;
+  trustProxy: boolean | number | string;
+  bodyLimitBytes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logRequests: boolean;
+  docsEnabled: boolean;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Thrown for a missing or malformed setting; its message is the single line printed at start. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const PLACEHOLDER_SECRETS = [/change[-_ ]?me/i, /^secret$/i, /^(test|dev|example|default)/i, /^(.)\1+$/];
+
+/** Reads and validates the environment once; nothing else in the app reads process.env. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = new EnvReader(env);
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const dataDir = resolve(read.string('DATA_DIR', './data'));
+  const dbType = read.oneOf('DB_TYPE', ['sqlite', 'mysql'] as const, 'sqlite');
+  const databaseUrl = read.optionalString('DATABASE_URL');
+  if (dbType === 'mysql') {
+    if (!databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when DB_TYPE=mysql (mysql://user:pass@host:3306/db)');
+    assertMysqlUrl(databaseUrl);
+  }
+  const sqliteFile = read.string('SQLITE_PATH', join(dataDir, 'identity.sqlite'));
+
+  const production = nodeEnv === 'production';
+  const jwtSecret = readJwtSecret(read, dataDir, production);
+  const adminPassword = read.optionalString('ADMIN_PASSWORD');
+  if (production && adminPassword !== undefined && isWeakSecret(adminPassword, 12)) {
+    throw new ConfigError('ADMIN_PASSWORD', 'is too weak for production (at least 12 characters, not a placeholder)');
+  }
+  const bodyLimitBytes = read.integer('BODY_LIMIT', 100 * 1024, 1024, 10 * 1024 * 1024);
+
+  return {
+    nodeEnv,
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.integer('PORT', 8080, 0, 65535),
+    dataDir,
+    database: {
+      type: dbType,
+      sqlitePath: sqliteFile === ':memory:' || isAbsolute(sqliteFile) ? sqliteFile : resolve(sqliteFile),
+      url: databaseUrl,
+      migrationsRun: read.boolean('MIGRATIONS_RUN', true),
+      poolSize: read.integer('DB_POOL_SIZE', 10, 1, 500),
+    },
+    jwt: {
+      secret: jwtSecret,
+      issuer: read.string('JWT_ISSUER', 'identity-server'),
+      audience: read.string('JWT_AUDIENCE', 'identity-server'),
+      accessTtlSeconds: read.duration('ACCESS_TOKEN_TTL', 15 * 60, 10, 24 * 3600),
+    },
+    refreshTtlSeconds: read.duration('REFRESH_TOKEN_TTL', 14 * 24 * 3600, 60, 365 * 24 * 3600),
+    bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
+    adminUsername: read.string('ADMIN_USERNAME', 'admin'),
+    adminPassword,
+    cookieSecure: read.boolean('COOKIE_SECURE', true),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    sessionBindIp: read.boolean('SESSION_BIND_IP', true),
+    trustProxy: readTrustProxy(read),
+    bodyLimitBytes,
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logRequests: read.boolean('LOG_REQUESTS', false),
+    docsEnabled: read.boolean('DOCS_ENABLED', true),
+  };
+}
+
+function readJwtSecret(read: EnvReader, dataDir: string, production: boolean): Buffer {
+  const given = read.optionalString('JWT_SECRET');
+  if (given !== undefined) {
+    if (Buffer.byteLength(given) < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 bytes');
+    if (production && isWeakSecret(given, 32)) throw new ConfigError('JWT_SECRET', 'looks like a placeholder; use a random value in production');
+    return Buffer.from(given);
+  }
+  if (production) throw new ConfigError('JWT_SECRET', 'is required in production (at least 32 random bytes)');
+  return developmentSecret(dataDir);
+}
+
+/** Outside production a missing secret is generated once and kept, so restarts keep sessions valid. */
+function developmentSecret(dataDir: string): Buffer {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 43) return Buffer.from(kept);
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return Buffer.from(secret);
+}
+
+function isWeakSecret(value: string, minLength: number): boolean {
+  if (value.length < minLength) return true;
+  if (new Set(value).size < 8) return true;
+  return PLACEHOLDER_SECRETS.some((pattern) => pattern.test(value));
+}
+
+function assertMysqlUrl(url: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected mysql://user:pass@host:3306/db)');
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') {
+    throw new ConfigError('DATABASE_URL', 'must start with mysql://');
+  }
+  if (!parsed.hostname) throw new ConfigError('DATABASE_URL', 'has no host');
+  if (parsed.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'names no database (mysql://user:pass@host:3306/db)');
+}
+
+function readTrustProxy(read: EnvReader): boolean | number | string {
+  const raw = read.optionalString('TRUST_PROXY');
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // Fastify also takes a comma separated list of addresses or CIDR ranges.
+  if (/^[0-9a-fA-F:.,/ ]+$/.test(raw)) return raw;
+  throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count, or addresses/CIDRs separated by commas');
+}
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+class EnvReader {
+  constructor(private readonly env: Env) {}
+
+  optionalString(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optionalString(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number (got "${raw}")`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optionalString(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    throw new ConfigError(name, `must be true or false (got "${raw}")`);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+    }
+    return raw as T;
+  }
+
+  /** Seconds, or a number with a unit: 30s, 15m, 12h, 14d. */
+  duration(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return fallback;
+    const match = /^(\d+)\s*([smhd]?)$/.exec(raw);
+    if (!match) throw new ConfigError(name, `must be a duration such as 900, 15m, 12h or 14d (got "${raw}")`);
+    const seconds = Number(match[1]) * (DURATION_UNITS[match[2] || 's'] ?? 1);
+    if (seconds < min || seconds > max) throw new ConfigError(name, `must be between ${min}s and ${max}s (got ${seconds}s)`);
+    return seconds;
+  }
+
+  list(name: string): string[] {
+    const raw = this.optionalString(name);
+    if (raw === undefined) return [];
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0);
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { RefreshToken } from '../auth/entities/refresh-token.entity';
+import { Session } from '../auth/entities/session.entity';
+import type { AppConfig } from '../config/app.config';
+import { Permission } from '../permission/entities/permission.entity';
+import { Role } from '../role/entities/role.entity';
+import { User } from '../user/entities/user.entity';
+import { InitialSchema1763780000000 } from './migrations/1763780000000-initial-schema';
+
+export const ENTITIES = [User, Role, Permission, Session, RefreshToken];
+export const MIGRATIONS = [InitialSchema1763780000000];
+
+/** One description of the database for the app, the tests and the migration CLI (ormconfig.ts). */
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: config.database.migrationsRun,
+    migrationsTableName: 'schema_migrations',
+    migrationsTransactionMode: 'each' as const,
+    synchronize: false,
+    logging: ['error' as const, 'migration' as const],
+  };
+  if (config.database.type === 'mysql') {
+    return {
+      ...common,
+      type: 'mysql',
+      url: config.database.url,
+      charset: 'utf8mb4_unicode_ci',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      connectTimeout: 5000,
+      poolSize: config.database.poolSize,
+      extra: { waitForConnections: true, queueLimit: 1000, enableKeepAlive: true },
+    };
+  }
+  if (config.database.sqlitePath !== ':memory:') mkdirSync(dirname(config.database.sqlitePath), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: config.database.sqlitePath,
+    enableWAL: true,
+    // Writers queue behind each other instead of failing with SQLITE_BUSY at once.
+    timeout: 5000,
+  };
+}

@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { JwtModule } from '@nestjs/jwt';
+import { AccessTokenGuard } from './access-token.guard';
+import { PasswordService } from './password.service';
+import { RevocationService } from './revocation.service';
+import { TokenService } from './token.service';
+
+@Global()
+@Module({
+  imports: [JwtModule.register({})],
+  providers: [TokenService, PasswordService, RevocationService, AccessTokenGuard, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
+  exports: [TokenService, PasswordService, RevocationService, AccessTokenGuard],
+})
+export class SecurityModule {}

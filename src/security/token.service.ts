@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import type { Principal } from './principal';
+
+export interface AccessTokenSubject {
+  userId: number;
+  username: string;
+  sessionId: string;
+  scopes: string[];
+}
+
+/** The header jsonwebtoken writes for HS256; seeing exactly it spares a JSON parse per request. */
+const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+const MAX_TOKEN_LENGTH = 8192;
+const SIGNATURE_SEGMENT = /^[A-Za-z0-9_-]{43}$/;
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
+const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
+
+/**
+ * Issues and verifies access tokens (JWT, HS256). Verification is on every
+ * request's path, so it is done here with one HMAC and no library call:
+ * the algorithm is pinned, and exp, iss and aud are checked.
+ */
+@Injectable()
+export class TokenService {
+  private readonly secret: Buffer;
+
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.secret = config.jwt.secret;
+  }
+
+  get accessTtlSeconds(): number {
+    return this.config.jwt.accessTtlSeconds;
+  }
+
+  signAccessToken(subject: AccessTokenSubject, now = Date.now()): string {
+    const iat = Math.floor(now / 1000);
+    const claims: Principal = {
+      jti: randomUUID(),
+      iss: this.config.jwt.issuer,
+      sub: String(subject.userId),
+      aud: this.config.jwt.audience,
+      iat,
+      exp: iat + this.config.jwt.accessTtlSeconds,
+      sid: subject.sessionId,
+      scope: subject.scopes,
+      username: subject.username,
+    };
+    return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
+  }
+
+  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
+  verifyAccessToken(token: string, now = Date.now()): Principal | undefined {
+    if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const firstDot = token.indexOf('.');
+    const secondDot = token.indexOf('.', firstDot + 1);
+    if (firstDot <= 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) return undefined;
+
+    const headerSegment = token.slice(0, firstDot);
+    if (headerSegment !== HS256_HEADER && !this.isAcceptableHeader(headerSegment)) return undefined;
+
+    const signatureSegment = token.slice(secondDot + 1);
+    if (!SIGNATURE_SEGMENT.test(signatureSegment)) return undefined;
+    const expected = createHmac('sha256', this.secret).update(token.slice(0, secondDot)).digest();
+    if (!timingSafeEqual(expected, Buffer.from(signatureSegment, 'base64url'))) return undefined;
+
+    const claims = decodeSegment(token.slice(firstDot + 1, secondDot));
+    if (!claims || !this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
+    return claims as unknown as Principal;
+  }
+
+  private isAcceptableHeader(segment: string): boolean {
+    const header = decodeSegment(segment);
+    if (!header || header.alg !== 'HS256') return false;
+    if (header.typ !== undefined && header.typ !== 'JWT') return false;
+    return !REFUSED_HEADER_PARAMS.some((param) => param in header);
+  }
+
+  private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {
+    const { exp, iat, iss, aud, sub, sid, scope, jti, username } = claims;
+    if (typeof exp !== 'number' || exp <= nowSeconds) return false;
+    if (typeof iat !== 'number' || iat > nowSeconds + 60) return false;
+    if (iss !== this.config.jwt.issuer) return false;
+    const audience = this.config.jwt.audience;
+    if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) return false;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof username !== 'string') return false;
+    return Array.isArray(scope) && scope.every((item) => typeof item === 'string');
+  }
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  if (!BASE64URL_SEGMENT.test(segment)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
