@@ -279,9 +279,13 @@ function killEverythingSync() {
 function startChild(cmd, args, options) {
   const child = spawn(cmd, args, { ...options, detached: true });
   children.add(child);
-  const forget = () => children.delete(child);
-  child.once('exit', forget);
-  child.once('error', forget);
+  child.once('error', () => children.delete(child));
+  child.once('exit', () => {
+    children.delete(child);
+    // Group members may outlive the signal (install-db's bootstrap mariadbd
+    // keeps running after SIGTERM); they must not keep writing into the temp dir.
+    if (aborting) killGroup(child, 'SIGKILL');
+  });
   return child;
 }
 

@@ -90,8 +90,8 @@ export class AuthService {
 
   /**
    * Rotates the refresh token of a session. Of several concurrent refreshes
-   * with one token exactly one wins; a token that was rotated away before is
-   * reuse (a stolen copy), and ends the whole session.
+   * with one token exactly one wins; a token that was rotated away earlier
+   * (beyond REFRESH_REUSE_GRACE) is reuse of a stolen copy, and ends the whole session.
    */
   async refresh(cookieToken: string | undefined, headerToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
     if (!cookieToken || !headerToken) throw new AppException(401, 'error.refreshMissing');
@@ -104,13 +104,18 @@ export class AuthService {
     const now = new Date();
     if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
 
-    if (presented.rotatedAt) {
-      await this.revokeSession(session.id, 'refresh_reuse');
-      throw new AppException(401, 'error.refreshReused');
-    }
     if (session.userAgent !== client.userAgent || (this.config.sessionBindIp && session.ip !== client.ip)) {
       await this.revokeSession(session.id, 'client_mismatch');
       throw new AppException(403, 'error.sessionBinding');
+    }
+    if (presented.rotatedAt) {
+      // The same client sending one token twice within moments is a race it lost (parallel tabs or
+      // retries), not theft: refuse it without ending the session the winner was just given.
+      if (now.getTime() - presented.rotatedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000) {
+        throw new AppException(401, 'error.refreshRaced');
+      }
+      await this.revokeSession(session.id, 'refresh_reuse');
+      throw new AppException(401, 'error.refreshReused');
     }
     const user = await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {

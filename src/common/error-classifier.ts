@@ -93,6 +93,7 @@ function fastifyClientError(error: unknown): ClassifiedError | undefined {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return result(415, 'error.unsupportedMediaType');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    // Also how Fastify refuses __proto__ and constructor.prototype keys.
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return result(400, 'error.malformedJson');
     default:

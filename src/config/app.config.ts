@@ -31,6 +31,7 @@ export interface AppConfig {
   database: DatabaseConfig;
   jwt: JwtConfig;
   refreshTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
   bcryptRounds: number;
   adminUsername: string;
   adminPassword?: string;
@@ -100,6 +101,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       accessTtlSeconds: read.duration('ACCESS_TOKEN_TTL', 15 * 60, 10, 24 * 3600),
     },
     refreshTtlSeconds: read.duration('REFRESH_TOKEN_TTL', 14 * 24 * 3600, 60, 365 * 24 * 3600),
+    refreshReuseGraceSeconds: read.duration('REFRESH_REUSE_GRACE', 5, 0, 60),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
     adminPassword,

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import type { TestApp } from './test-app';
+import { ADMIN_PASSWORD } from './test-app';
+
+export const USER_AGENT = 'identity-e2e/1.0';
+
+export interface LoggedIn {
+  accessToken: string;
+  refreshToken: string;
+  userId: number;
+  setCookie: string;
+}
+
+export async function login(t: TestApp, username = 'admin', password = ADMIN_PASSWORD, userAgent = USER_AGENT): Promise<LoggedIn> {
+  const response = await t.http().post('/auth/login').set('User-Agent', userAgent).send({ username, password });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  const authorization = String(response.headers.authorization);
+  assert.match(authorization, /^Bearer /);
+  return {
+    accessToken: authorization.slice('Bearer '.length),
+    refreshToken: String(response.headers['x-refresh-token']),
+    userId: response.body.data.userId,
+    setCookie: ([] as string[]).concat(response.headers['set-cookie'] ?? []).join('\n'),
+  };
+}
+
+/** POST /auth/session as the documents' clients do it: the cookie and the header. */
+export function refresh(t: TestApp, refreshToken: string, userAgent = USER_AGENT) {
+  return t.http().post('/auth/session').set('User-Agent', userAgent).set('Cookie', `token=${refreshToken}`).set('X-Refresh-Token', refreshToken);
+}
+
+export function checkToken(t: TestApp, accessToken: string) {
+  return t.http().get('/test').set('Authorization', `Bearer ${accessToken}`);
+}
+
+export function assertEnvelope(body: unknown, code: number): // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  asserts body is { code: number; message: string; msg: string; data: any } {
+  const envelope = body as Record<string, unknown>;
+  assert.equal(envelope.code, code, JSON.stringify(body));
+  assert.equal(typeof envelope.message, 'string');
+  assert.equal(envelope.msg, envelope.message);
+  assert.ok('data' in envelope, 'the envelope has data');
+  const text = JSON.stringify(body);
+  assert.doesNotMatch(text, /stack|QueryFailedError|SELECT |INSERT |at \w+ \(/, 'no stack or SQL in the body');
+}
