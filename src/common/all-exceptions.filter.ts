@@ -14,6 +14,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   }
   const text = message(messageKey, preferredLanguage(request.headers['accept-language']));
   const body = envelope(status, text, unexpected ? { requestId: request.id } : data);
+  reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');
   void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
