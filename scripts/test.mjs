@@ -43,10 +43,16 @@ async function main(extraArgs) {
   }
 
   const env = { ...process.env, NODE_ENV: 'test' };
-  const databaseUrl = process.env.TEST_DATABASE_URL || (await startThrowawayServer());
+  let databaseUrl = process.env.TEST_DATABASE_URL;
+  let origin = 'from TEST_DATABASE_URL';
+  if (!databaseUrl) {
+    const started = Date.now();
+    databaseUrl = await startThrowawayServer();
+    origin = `throw-away server, ready in ${seconds(started)}`;
+  }
   if (databaseUrl) {
     env.TEST_DATABASE_URL = databaseUrl;
-    console.log(`MySQL: ${await describeServer(databaseUrl)}`);
+    console.log(`MySQL: ${await describeServer(databaseUrl)} (${origin})`);
   } else {
     console.log(
       'MySQL: skipped (no mariadbd/mysqld installed; set TEST_DATABASE_URL to use a server)',
@@ -125,7 +131,6 @@ async function startThrowawayServer() {
   const serverBin = findExecutable(SERVER_NAMES, [...pathDirs(), ...SERVER_DIRS]);
   if (!serverBin) return null;
 
-  const started = Date.now();
   const { output: versionText } = await capture(serverBin, ['--version']);
   const isMariaDb = /mariadb/i.test(versionText);
 
@@ -144,7 +149,6 @@ async function startThrowawayServer() {
   });
   db.proc.on('error', () => {}); // e.g. EACCES; waitUntilReady() reports it as "did not start"
   await waitUntilReady(port, errLog);
-  console.log(`MySQL: throw-away server ready in ${seconds(started)} (${serverBin}).`);
   return `mysql://root@127.0.0.1:${port}`;
 }
 
@@ -162,8 +166,22 @@ async function initDataDir(serverBin, isMariaDb, dataDir) {
       '--skip-test-db',
     ];
   } else {
+    // --initialize-insecure creates only root@localhost, which --skip-name-resolve
+    // does not match for TCP connections from 127.0.0.1.
+    const initFile = path.join(db.tmpDir, 'init.sql');
+    await fsp.writeFile(
+      initFile,
+      "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n" +
+        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n",
+    );
     cmd = serverBin;
-    args = ['--no-defaults', '--initialize-insecure', `--datadir=${dataDir}`, ...rootUserArg()];
+    args = [
+      '--no-defaults',
+      '--initialize-insecure',
+      `--datadir=${dataDir}`,
+      `--init-file=${initFile}`,
+      ...rootUserArg(),
+    ];
   }
   const { code, output } = await capture(cmd, args);
   throwIfAborted();

@@ -1,0 +1,495 @@
+// `npm run bench`: build the app, start it next to a bare Fastify server and
+// compare their throughput with autocannon, then compare the login endpoint
+// with raw bcrypt.compare at the same cost.
+//
+//   BENCH_DURATION=10            seconds per measured run (after a 2 s warm-up)
+//   BENCH_CONNECTIONS=50         connections for the GET runs
+//   BENCH_LOGIN_CONNECTIONS=8    connections for POST /auth/login, and in-flight compares for raw bcrypt
+//   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
+//   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
+
+const SETTINGS = {
+  duration: positiveInt('BENCH_DURATION', 10),
+  warmupSeconds: 2,
+  connections: positiveInt('BENCH_CONNECTIONS', 50),
+  loginConnections: positiveInt('BENCH_LOGIN_CONNECTIONS', 8),
+  bcryptRounds: positiveInt('BENCH_BCRYPT_ROUNDS', 12),
+  databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+};
+const ADMIN = { username: 'admin', password: 'Bench-Admin-Pass-1' };
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 5_000;
+const IDLE_TIMEOUT_MS = 60_000;
+/** Share of the machine's CPU used by others above which the figures are flagged as unreliable. */
+const BUSY_WARNING = 0.1;
+const TARGETS = { test: 0.6, login: 0.9 };
+const BARE_BODY = { code: 200, message: 'ok', msg: 'ok', data: null };
+
+class Failure extends Error {}
+
+/** Child processes still running (tsc, servers, bcrypt), killed on exit. */
+const children = new Set();
+let tmpDir = null;
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  await build();
+  tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'identity-bench-'));
+
+  const app = await startApp();
+  const bare = await startBareFastify();
+  const token = await login(app.url);
+
+  const busy = await otherCpuLoad(app.proc);
+  console.log(`Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle.`);
+  if (busy > BUSY_WARNING) console.log(`WARNING: the machine is busy; every figure below will be low and noisy.`);
+
+  const runs = [];
+  const measure = async (name, server, opts, expectedStatus) => {
+    process.stdout.write(`  ${name} ... `);
+    const run = summarize(name, await load(server, opts), expectedStatus);
+    console.log(`${run.rps.toFixed(1)} req/s${run.problems.length ? `  (${run.problems.join(', ')})` : ''}`);
+    runs.push(run);
+    return run;
+  };
+
+  console.log(`\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured):`);
+  const bareRun = await measure('bare Fastify  GET /test', bare.proc, { url: `${bare.url}/test`, connections: SETTINGS.connections }, 200);
+  await stop(bare.proc);
+  const testRun = await measure(
+    'identity      GET /test (valid token)',
+    app.proc,
+    { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
+    204,
+  );
+  await measure('identity      GET /health', app.proc, { url: `${app.url}/health`, connections: SETTINGS.connections }, 200);
+
+  // One after the other, each alone on the machine: both are CPU-bound on the same thread pool size.
+  await waitForIdle(app.proc);
+  process.stdout.write(`  raw bcrypt.compare (${SETTINGS.loginConnections} in flight) ... `);
+  const bcryptRun = await rawBcrypt();
+  console.log(`${bcryptRun.rps.toFixed(2)} compares/s`);
+  runs.push(bcryptRun);
+  const loginRun = await measure(
+    'identity      POST /auth/login',
+    app.proc,
+    {
+      url: `${app.url}/auth/login`,
+      method: 'POST',
+      connections: SETTINGS.loginConnections,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    },
+    200,
+  );
+  await stop(app.proc);
+
+  const ratios = {
+    test: { name: 'GET /test (valid token) / bare Fastify', value: testRun.rps / bareRun.rps, target: TARGETS.test },
+    login: { name: 'POST /auth/login / raw bcrypt.compare', value: loginRun.rps / bcryptRun.rps, target: TARGETS.login },
+  };
+  const failed = runs.filter((run) => run.problems.length > 0);
+  printReport(runs, ratios, failed, busy);
+  const resultsFile = await writeResults(runs, ratios, failed, busy);
+  console.log(`\nResults: ${resultsFile}`);
+  if (failed.length > 0) throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
+}
+
+// ---------------------------------------------------------------- build and servers
+
+async function build() {
+  console.log('Building (tsc -p tsconfig.build.json) ...');
+  const { code, output } = await runToEnd(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  if (code !== 0) throw new Failure(`The build failed:\n${output}`);
+}
+
+async function startApp() {
+  const port = await freePort();
+  const database = SETTINGS.databaseUrl
+    ? { DB_TYPE: 'mysql', DATABASE_URL: SETTINGS.databaseUrl }
+    : { DB_TYPE: 'sqlite', SQLITE_PATH: path.join(tmpDir, 'bench.sqlite') };
+  const env = {
+    ...baseEnv(),
+    ...database,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: tmpDir,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+    BCRYPT_ROUNDS: String(SETTINGS.bcryptRounds),
+    NODE_ENV: 'production',
+  };
+  // cwd is the temp dir so that a developer's .env (read by main.ts) cannot change what is measured.
+  const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
+  const url = `http://127.0.0.1:${port}`;
+  console.log(`Starting the identity server on ${url} (${describeDatabase()}) ...`);
+  await waitUntilReady(proc, `${url}/health`, 'identity server');
+  return { proc, url };
+}
+
+async function startBareFastify() {
+  const port = await freePort();
+  const fastifyUrl = pathToFileURL(requireFromRoot.resolve('fastify')).href;
+  const file = path.join(tmpDir, 'bare-fastify.mjs');
+  await fsp.writeFile(
+    file,
+    `import Fastify from ${JSON.stringify(fastifyUrl)};
+const app = Fastify({ logger: false });
+app.get('/test', async () => (${JSON.stringify(BARE_BODY)}));
+await app.listen({ port: ${port}, host: '127.0.0.1' });
+`,
+  );
+  const proc = startServer(process.execPath, [file], { cwd: tmpDir, env: baseEnv() });
+  const url = `http://127.0.0.1:${port}`;
+  console.log(`Starting bare Fastify on ${url} ...`);
+  await waitUntilReady(proc, `${url}/test`, 'bare Fastify');
+  return { proc, url };
+}
+
+/** Only what every child needs, the same for all, so shell settings (LOG_REQUESTS, DB_POOL_SIZE, ...) cannot skew one side. */
+function baseEnv() {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'UV_THREADPOOL_SIZE', 'NODE_OPTIONS'];
+  return Object.fromEntries(keep.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+}
+
+function startServer(command, args, options) {
+  const proc = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.output = { stdout: tail(proc.stdout), stderr: tail(proc.stderr) };
+  track(proc);
+  return proc;
+}
+
+async function waitUntilReady(proc, url, name) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Failure(`The ${name} exited during start (code ${proc.exitCode ?? proc.signalCode}).\n${childOutput(proc)}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Failure(`The ${name} did not answer 200 on ${url} within ${READY_TIMEOUT_MS / 1000} s.\n${childOutput(proc)}`);
+}
+
+async function login(baseUrl) {
+  const response = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    const hint = SETTINGS.databaseUrl ? ' (on an existing database the administrator may have another password)' : '';
+    throw new Failure(`POST /auth/login answered ${response.status}${hint}: ${text}`);
+  }
+  const header = response.headers.get('authorization') ?? '';
+  const token = header.replace(/^Bearer /, '');
+  const bodyToken = JSON.parse(text)?.data?.token;
+  if (!token || token !== bodyToken) throw new Failure(`POST /auth/login: no access token, or header and body differ: ${header} / ${text}`);
+  return token;
+}
+
+// ---------------------------------------------------------------- measuring
+
+/** A discarded warm-up run, then the measured run with the same options, each starting on an idle server. */
+async function load(server, opts) {
+  const common = { pipelining: 1, timeout: 30, ...opts };
+  await waitForIdle(server);
+  await autocannon({ ...common, duration: SETTINGS.warmupSeconds });
+  // autocannon drops its connections at the end, but the server still finishes what they asked for
+  // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
+  await waitForIdle(server);
+  return autocannon({ ...common, duration: SETTINGS.duration });
+}
+
+/** Waits until the process has used almost no CPU for half a second (Linux /proc; elsewhere a fixed pause). */
+async function waitForIdle(proc) {
+  const deadline = Date.now() + IDLE_TIMEOUT_MS;
+  let quietSince = null;
+  let last = await cpuTicks(proc.pid);
+  if (last === null) return sleep(3000);
+  while (Date.now() < deadline) {
+    await sleep(100);
+    const now = await cpuTicks(proc.pid);
+    if (now === null) return;
+    // Ticks are 10 ms: at most one tick per 100 ms is ~10% of a core, i.e. housekeeping only.
+    if (now - last <= 1) {
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince >= 500) return;
+    } else {
+      quietSince = null;
+    }
+    last = now;
+  }
+  console.log(`\n  (the server did not become idle within ${IDLE_TIMEOUT_MS / 1000} s; measuring anyway)`);
+}
+
+/** utime + stime of a process, in clock ticks, or null where /proc is not available. */
+async function cpuTicks(pid) {
+  try {
+    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null;
+  }
+}
+
+/** Share of all CPUs busy over one second while the server is idle: other processes skewing the run. */
+async function otherCpuLoad(server) {
+  await waitForIdle(server);
+  const total = () => os.cpus().reduce((sum, { times }) => ({ busy: sum.busy + times.user + times.nice + times.sys + times.irq, all: sum.all + times.user + times.nice + times.sys + times.irq + times.idle }), { busy: 0, all: 0 });
+  const before = total();
+  await sleep(1000);
+  const after = total();
+  return (after.busy - before.busy) / Math.max(1, after.all - before.all);
+}
+
+function summarize(name, result, expectedStatus) {
+  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
+  const unexpected = Object.entries(statuses).filter(([code]) => Number(code) !== expectedStatus);
+  const problems = [];
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx`);
+  if (result.non2xx === 0 && unexpected.length > 0) problems.push(`unexpected status ${unexpected.map(([c, n]) => `${c}×${n}`).join(' ')}`);
+  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
+  if (result.requests.total === 0) problems.push('no completed requests');
+  return {
+    name,
+    rps: result.requests.mean,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statuses,
+    problems,
+  };
+}
+
+/** bcrypt.compare in a separate process, at the login's concurrency, with a warm-up like the HTTP runs. */
+async function rawBcrypt() {
+  const bcryptUrl = pathToFileURL(requireFromRoot.resolve('bcrypt')).href;
+  const file = path.join(tmpDir, 'raw-bcrypt.mjs');
+  await fsp.writeFile(
+    file,
+    `import bcrypt from ${JSON.stringify(bcryptUrl)};
+const [rounds, concurrency, warmupMs, durationMs] = process.argv.slice(2).map(Number);
+const password = ${JSON.stringify(ADMIN.password)};
+const hash = await bcrypt.hash(password, rounds);
+
+async function run(ms) {
+  const start = performance.now();
+  const end = start + ms;
+  const latencies = [];
+  const worker = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      if (!(await bcrypt.compare(password, hash))) throw new Error('compare returned false');
+      const t1 = performance.now();
+      // Like autocannon: only what completes inside the window counts.
+      if (t1 <= end) latencies.push(t1 - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return latencies;
+}
+
+await run(warmupMs);
+const latencies = (await run(durationMs)).sort((a, b) => a - b);
+const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0);
+process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99) }));
+`,
+  );
+  const args = [file, SETTINGS.bcryptRounds, SETTINGS.loginConnections, SETTINGS.warmupSeconds * 1000, SETTINGS.duration * 1000].map(String);
+  const { code, output, stdout } = await runToEnd(process.execPath, args, { cwd: tmpDir, env: baseEnv() });
+  if (code !== 0) throw new Failure(`The raw bcrypt run failed:\n${output}`);
+  const result = JSON.parse(stdout);
+  return {
+    name: 'raw bcrypt.compare (child process)',
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    requests: result.completed,
+    non2xx: 0,
+    errors: 0,
+    statuses: {},
+    problems: result.completed === 0 ? ['no completed compares'] : [],
+  };
+}
+
+// ---------------------------------------------------------------- report
+
+function printReport(runs, ratios, failed, busy) {
+  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
+  const rows = runs.map((r) => [r.name, r.rps.toFixed(1), fmtMs(r.p50), fmtMs(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+
+  console.log('\n' + line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+
+  console.log('');
+  for (const ratio of Object.values(ratios)) {
+    const mark = ratio.value >= ratio.target ? 'ok' : 'BELOW TARGET';
+    console.log(`${ratio.name} = ${ratio.value.toFixed(2)} (target >= ${ratio.target.toFixed(2)})  ${mark}`);
+  }
+
+  console.log('');
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`);
+  console.log(`bcrypt rounds ${SETTINGS.bcryptRounds}, database ${describeDatabase()}`);
+  console.log(`CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}%${busy > BUSY_WARNING ? '  WARNING: busy machine, figures unreliable' : ''}`);
+  console.log(`${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, pipelining 1, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`);
+  for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}; statuses ${JSON.stringify(run.statuses)}`);
+}
+
+async function writeResults(runs, ratios, failed, busy) {
+  const file = path.join(os.tmpdir(), `identity-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim(),
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? null,
+    bcryptRounds: SETTINGS.bcryptRounds,
+    database: SETTINGS.databaseUrl ? 'mysql' : 'sqlite',
+    otherCpuLoad: busy,
+    settings: { duration: SETTINGS.duration, warmup: SETTINGS.warmupSeconds, connections: SETTINGS.connections, loginConnections: SETTINGS.loginConnections, pipelining: 1 },
+    runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
+    ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value >= r.target }])),
+    ok: failed.length === 0,
+  };
+  await fsp.writeFile(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
+}
+
+function describeDatabase() {
+  if (!SETTINGS.databaseUrl) return 'sqlite';
+  try {
+    const url = new URL(SETTINGS.databaseUrl);
+    return `mysql ${url.host}${url.pathname}`;
+  } catch {
+    return 'mysql';
+  }
+}
+
+const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
+
+// ---------------------------------------------------------------- processes
+
+function track(proc) {
+  children.add(proc);
+  proc.on('exit', () => children.delete(proc));
+  return proc;
+}
+
+/** Runs a command to its end, collecting its output. */
+function runToEnd(command, args, options) {
+  return new Promise((resolve, reject) => {
+    const proc = track(spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] }));
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (chunk) => (stdout += chunk));
+    proc.stderr.on('data', (chunk) => (stderr += chunk));
+    proc.on('error', reject);
+    proc.on('close', (code, signal) => resolve({ code: code ?? signal, stdout, output: (stdout + stderr).trim() }));
+  });
+}
+
+/** Keeps reading a stream (a full pipe would block the server) and remembers its last 64 KiB. */
+function tail(stream, limit = 64 * 1024) {
+  const state = { text: '' };
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    state.text = (state.text + chunk).slice(-limit);
+  });
+  return state;
+}
+
+function childOutput(proc) {
+  const { stdout, stderr } = proc.output;
+  return `--- stderr ---\n${stderr.text.trim() || '(empty)'}\n--- stdout ---\n${stdout.text.trim() || '(empty)'}`;
+}
+
+async function stop(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function cleanUp() {
+  await Promise.all([...children].map(stop));
+  if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function positiveInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    process.exit(1);
+  }
+  return value;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- entry
+
+let interrupted = false;
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(signal, async () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: stopping the servers ...`);
+    await cleanUp();
+    process.exit(code);
+  });
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  exitCode = 1;
+  console.error(`\n${error instanceof Failure ? error.message : error?.stack ?? error}`);
+} finally {
+  if (!interrupted) await cleanUp();
+}
+if (!interrupted) process.exit(exitCode);
