@@ -80,7 +80,7 @@ async function main() {
   // One after the other, each alone on the machine: both are CPU-bound on the same thread pool size.
   await waitForIdle(app.proc);
   process.stdout.write(`  raw bcrypt.compare (${SETTINGS.loginConnections} in flight) ... `);
-  const bcryptRun = await rawBcrypt();
+  const bcryptRun = await rawBcrypt([app.proc.pid]);
   console.log(`${bcryptRun.rps.toFixed(2)} compares/s`);
   runs.push(bcryptRun);
   const loginRun = await measure(
@@ -219,7 +219,9 @@ async function load(server, opts) {
   // autocannon drops its connections at the end, but the server still finishes what they asked for
   // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
   await waitForIdle(server);
-  return autocannon({ ...common, duration: SETTINGS.duration });
+  const usage = startCpuAccounting([server.pid]);
+  const result = await autocannon({ ...common, duration: SETTINGS.duration });
+  return { ...result, otherCpu: await usage.othersShare() };
 }
 
 /** Waits until the process has used almost no CPU for half a second (Linux /proc; elsewhere a fixed pause). */
@@ -255,14 +257,46 @@ async function cpuTicks(pid) {
   }
 }
 
-/** Share of all CPUs busy over one second while the server is idle: other processes skewing the run. */
+/** Share of all CPUs busy over one second while the servers are idle: other processes skewing the run. */
 async function otherCpuLoad(server) {
   await waitForIdle(server);
-  const total = () => os.cpus().reduce((sum, { times }) => ({ busy: sum.busy + times.user + times.nice + times.sys + times.irq, all: sum.all + times.user + times.nice + times.sys + times.irq + times.idle }), { busy: 0, all: 0 });
-  const before = total();
+  const usage = startCpuAccounting([server.pid]);
   await sleep(1000);
-  const after = total();
-  return (after.busy - before.busy) / Math.max(1, after.all - before.all);
+  return usage.othersShare();
+}
+
+/**
+ * Counts the machine's CPU time from now on and, at othersShare(), returns the share of all
+ * CPUs used by processes other than this one and the given ones (ms of CPU `extraMs` are ours too,
+ * e.g. a child that has exited). The machine is shared: this tells a slow run from a slow server.
+ */
+function startCpuAccounting(pids) {
+  const machineBefore = machineCpu();
+  const selfBefore = process.cpuUsage();
+  const ticksBefore = Promise.all(pids.map(cpuTicks));
+  return {
+    async othersShare(extraMs = 0) {
+      const machine = machineCpu();
+      const self = process.cpuUsage(selfBefore);
+      const before = await ticksBefore;
+      const after = await Promise.all(pids.map(cpuTicks));
+      const childrenMs = after.reduce((sum, ticks, i) => sum + (ticks ?? 0) - (before[i] ?? 0), 0) * 10;
+      const busyMs = machine.busy - machineBefore.busy;
+      const allMs = machine.all - machineBefore.all;
+      const oursMs = (self.user + self.system) / 1000 + childrenMs + extraMs;
+      return Math.max(0, busyMs - oursMs) / Math.max(1, allMs);
+    },
+  };
+}
+
+function machineCpu() {
+  return os.cpus().reduce(
+    (sum, { times }) => {
+      const busy = times.user + times.nice + times.sys + times.irq;
+      return { busy: sum.busy + busy, all: sum.all + busy + times.idle };
+    },
+    { busy: 0, all: 0 },
+  );
 }
 
 function summarize(name, result, expectedStatus) {
@@ -283,11 +317,12 @@ function summarize(name, result, expectedStatus) {
     errors: result.errors,
     statuses,
     problems,
+    otherCpu: result.otherCpu,
   };
 }
 
 /** bcrypt.compare in a separate process, at the login's concurrency, with a warm-up like the HTTP runs. */
-async function rawBcrypt() {
+async function rawBcrypt(serverPids) {
   const bcryptUrl = pathToFileURL(requireFromRoot.resolve('bcrypt')).href;
   const file = path.join(tmpDir, 'raw-bcrypt.mjs');
   await fsp.writeFile(
@@ -317,13 +352,17 @@ async function run(ms) {
 await run(warmupMs);
 const latencies = (await run(durationMs)).sort((a, b) => a - b);
 const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : 0);
-process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99) }));
+const { user, system } = process.cpuUsage();
+process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencies.length / (durationMs / 1000), p50: pct(50), p99: pct(99), cpuMs: (user + system) / 1000 }));
 `,
   );
   const args = [file, SETTINGS.bcryptRounds, SETTINGS.loginConnections, SETTINGS.warmupSeconds * 1000, SETTINGS.duration * 1000].map(String);
+  const usage = startCpuAccounting(serverPids);
   const { code, output, stdout } = await runToEnd(process.execPath, args, { cwd: tmpDir, env: baseEnv() });
   if (code !== 0) throw new Failure(`The raw bcrypt run failed:\n${output}`);
   const result = JSON.parse(stdout);
+  // Covers the child's whole life (hash and warm-up too), so it is a rougher figure than for the HTTP runs.
+  const otherCpu = await usage.othersShare(result.cpuMs);
   return {
     name: 'raw bcrypt.compare (child process)',
     rps: result.rps,
@@ -334,14 +373,24 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
     errors: 0,
     statuses: {},
     problems: result.completed === 0 ? ['no completed compares'] : [],
+    otherCpu,
   };
 }
 
 // ---------------------------------------------------------------- report
 
 function printReport(runs, ratios, failed, busy) {
-  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'];
-  const rows = runs.map((r) => [r.name, r.rps.toFixed(1), fmtMs(r.p50), fmtMs(r.p99), String(r.requests), String(r.non2xx), String(r.errors)]);
+  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'others CPU'];
+  const rows = runs.map((r) => [
+    r.name,
+    r.rps.toFixed(r.rps < 100 ? 2 : 1),
+    fmtMs(r.p50),
+    fmtMs(r.p99),
+    String(r.requests),
+    String(r.non2xx),
+    String(r.errors),
+    `${(r.otherCpu * 100).toFixed(0)}%${r.otherCpu > BUSY_WARNING ? ' !' : ''}`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
 
@@ -358,7 +407,11 @@ function printReport(runs, ratios, failed, busy) {
   console.log('');
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`);
   console.log(`bcrypt rounds ${SETTINGS.bcryptRounds}, database ${describeDatabase()}`);
-  console.log(`CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}%${busy > BUSY_WARNING ? '  WARNING: busy machine, figures unreliable' : ''}`);
+  console.log(`CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}% ("others CPU": share of both CPUs used by other processes during each run)`);
+  const disturbed = runs.filter((r) => r.otherCpu > BUSY_WARNING);
+  if (disturbed.length > 0) {
+    console.log(`WARNING: other processes used more than ${BUSY_WARNING * 100}% of the CPUs during ${disturbed.length} run(s) (marked !): those figures are low and the ratios unreliable; rerun on a quiet machine.`);
+  }
   console.log(`${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, pipelining 1, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`);
   for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}; statuses ${JSON.stringify(run.statuses)}`);
 }

@@ -55,7 +55,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalFilters(new AllExceptionsFilter());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
   if (config.docsEnabled) setupDocs(app);
-  app.enableShutdownHooks();
   await app.init();
   return app;
 }

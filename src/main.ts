@@ -21,8 +21,27 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
+  const logger = new Logger('Bootstrap');
   const where = config.database.type === 'mysql' ? 'MySQL' : `SQLite at ${config.database.sqlitePath}`;
-  new Logger('Bootstrap').log(`Listening on http://${config.host}:${config.port} (${where}); API docs at /docs`);
+  logger.log(`Listening on http://${config.host}:${config.port} (${where}); API docs at /docs`);
+
+  // Graceful shutdown: stop accepting, let requests in flight finish, close the database, exit 0.
+  const shutdown = (signal: NodeJS.Signals) => {
+    logger.log(`${signal} received: shutting down`);
+    setTimeout(() => {
+      logger.error('shutdown took longer than 10 s: exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ msg: 'shutdown failed', err: error });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+
+/** The compiled server, started the way `npm start` starts it. */
+const MAIN = join(__dirname, '..', 'src', 'main.js');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  url: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function start(env: Record<string, string>): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), BCRYPT_ROUNDS: '4', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited, url: `http://127.0.0.1:${port}` };
+}
+
+async function waitUntilHealthy(server: Running): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    try {
+      if ((await fetch(`${server.url}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (server.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the server did not become healthy:\n${server.output()}`);
+}
+
+describe('the server process', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'identity-process-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('stops at start with one line naming a bad variable', async () => {
+    const server = await start({ DATA_DIR: dataDir, ACCESS_TOKEN_TTL: 'forever' });
+    assert.equal(await server.exited, 1);
+    assert.equal(server.output().trim(), 'Invalid configuration: ACCESS_TOKEN_TTL must be a duration such as 900, 15m, 12h or 14d (got "forever")');
+  });
+
+  it('generates the admin password once, logs it once, and shuts down gracefully on SIGTERM', async () => {
+    const env = { DATA_DIR: dataDir, JWT_SECRET: randomBytes(48).toString('base64url') };
+    const first = await start(env);
+    await waitUntilHealthy(first);
+    const password = /generated password (\S+)/.exec(first.output())?.[1];
+    assert.ok(password, 'the generated password is in the log');
+    const login = await fetch(`${first.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(login.status, 200);
+    const refreshToken = login.headers.get('x-refresh-token')!;
+    assert.ok(!first.output().includes(refreshToken), 'tokens are not logged');
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+
+    const second = await start(env);
+    await waitUntilHealthy(second);
+    assert.doesNotMatch(second.output(), /generated password/);
+    const again = await fetch(`${second.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(again.status, 200);
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited, 0);
+  });
+});
