@@ -10,7 +10,7 @@ export class Session {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'user_id', type: 'bigint' })
+  @Column({ name: 'user_id', type: 'int' })
   userId!: number;
 
   @Column({ type: 'varchar', length: 16, default: 'password' })

@@ -58,7 +58,7 @@ export class InitialSchema1763780000000 implements MigrationInterface {
           { name: 'sex', type: 'varchar', length: '1', isNullable: true },
           { name: 'status', type: 'varchar', length: '1', default: "'0'" },
           { name: 'employee_no', type: 'varchar', length: '64', isNullable: true },
-          { name: 'dept_id', type: c.bigint, isNullable: true },
+          { name: 'dept_id', type: c.idType, isNullable: true },
           { name: 'login_ip', type: 'varchar', length: '64', isNullable: true },
           c.time('login_date', true),
           ...c.audit(),
@@ -78,8 +78,8 @@ export class InitialSchema1763780000000 implements MigrationInterface {
       new Table({
         name: 'sys_user_role',
         columns: [
-          { name: 'user_id', type: c.bigint, isPrimary: true },
-          { name: 'role_id', type: c.bigint, isPrimary: true },
+          { name: 'user_id', type: c.idType, isPrimary: true },
+          { name: 'role_id', type: c.idType, isPrimary: true },
         ],
         indices: [new TableIndex({ name: 'ix_user_role_role', columnNames: ['role_id'] })],
         foreignKeys: [
@@ -93,7 +93,7 @@ export class InitialSchema1763780000000 implements MigrationInterface {
       new Table({
         name: 'sys_role_permission',
         columns: [
-          { name: 'role_id', type: c.bigint, isPrimary: true },
+          { name: 'role_id', type: c.idType, isPrimary: true },
           { name: 'permission_code', type: 'varchar', length: '64', isPrimary: true },
         ],
         indices: [new TableIndex({ name: 'ix_role_permission_code', columnNames: ['permission_code'] })],
@@ -109,7 +109,7 @@ export class InitialSchema1763780000000 implements MigrationInterface {
         name: 'auth_session',
         columns: [
           { name: 'id', type: 'varchar', length: '36', isPrimary: true },
-          { name: 'user_id', type: c.bigint },
+          { name: 'user_id', type: c.idType },
           { name: 'type', type: 'varchar', length: '16', default: "'password'" },
           { name: 'ip', type: 'varchar', length: '64' },
           { name: 'user_agent', type: 'varchar', length: '512' },
@@ -153,17 +153,17 @@ export class InitialSchema1763780000000 implements MigrationInterface {
 
 /** Column shapes that differ between the two databases, kept in one place. */
 class ColumnKit {
-  readonly bigint: string;
+  readonly idType: string;
   private readonly mysql: boolean;
 
   constructor(queryRunner: QueryRunner) {
     this.mysql = queryRunner.connection.driver.options.type !== 'better-sqlite3';
-    // SQLite only auto-increments an INTEGER PRIMARY KEY.
-    this.bigint = this.mysql ? 'bigint' : 'integer';
+    // SQLite only auto-increments an INTEGER PRIMARY KEY. INT ids: TypeORM hands MySQL BIGINTs over as strings.
+    this.idType = this.mysql ? 'int' : 'integer';
   }
 
   id(name: string): TableColumnOptions {
-    return { name, type: this.bigint, isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
+    return { name, type: this.idType, isPrimary: true, isGenerated: true, generationStrategy: 'increment' };
   }
 
   time(name: string, nullable = false): TableColumnOptions {
@@ -178,9 +178,9 @@ class ColumnKit {
 
   audit(): TableColumnOptions[] {
     return [
-      { name: 'create_by', type: this.bigint, isNullable: true },
+      { name: 'create_by', type: this.idType, isNullable: true },
       this.time('create_time'),
-      { name: 'update_by', type: this.bigint, isNullable: true },
+      { name: 'update_by', type: this.idType, isNullable: true },
       this.time('update_time'),
     ];
   }

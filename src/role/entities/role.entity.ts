@@ -6,7 +6,7 @@ export const ADMIN_ROLE_KEY = 'admin';
 
 @Entity({ name: 'sys_role' })
 export class Role {
-  @PrimaryGeneratedColumn({ name: 'role_id', type: 'bigint' })
+  @PrimaryGeneratedColumn({ name: 'role_id', type: 'int' })
   id!: number;
 
   @Column({ name: 'role_name', type: 'varchar', length: 64 })
@@ -26,13 +26,13 @@ export class Role {
   @Column({ name: 'data_scope', type: 'varchar', length: 1, default: '1' })
   dataScope!: string;
 
-  @Column({ name: 'create_by', type: 'bigint', nullable: true })
+  @Column({ name: 'create_by', type: 'int', nullable: true })
   createBy!: number | null;
 
   @CreateDateColumn({ name: 'create_time', type: 'datetime', precision: 3 })
   createTime!: Date;
 
-  @Column({ name: 'update_by', type: 'bigint', nullable: true })
+  @Column({ name: 'update_by', type: 'int', nullable: true })
   updateBy!: number | null;
 
   @UpdateDateColumn({ name: 'update_time', type: 'datetime', precision: 3 })

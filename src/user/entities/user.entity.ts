@@ -6,7 +6,7 @@ export const USER_STATUS_DISABLED = '1';
 
 @Entity({ name: 'sys_user' })
 export class User {
-  @PrimaryGeneratedColumn({ name: 'user_id', type: 'bigint' })
+  @PrimaryGeneratedColumn({ name: 'user_id', type: 'int' })
   id!: number;
 
   @Column({ type: 'varchar', length: 64 })
@@ -41,7 +41,7 @@ export class User {
   @Column({ name: 'employee_no', type: 'varchar', length: 64, nullable: true })
   employeeNo!: string | null;
 
-  @Column({ name: 'dept_id', type: 'bigint', nullable: true })
+  @Column({ name: 'dept_id', type: 'int', nullable: true })
   deptId!: number | null;
 
   @Column({ name: 'login_ip', type: 'varchar', length: 64, nullable: true })
@@ -50,13 +50,13 @@ export class User {
   @Column({ name: 'login_date', type: 'datetime', precision: 3, nullable: true })
   loginDate!: Date | null;
 
-  @Column({ name: 'create_by', type: 'bigint', nullable: true })
+  @Column({ name: 'create_by', type: 'int', nullable: true })
   createBy!: number | null;
 
   @CreateDateColumn({ name: 'create_time', type: 'datetime', precision: 3 })
   createTime!: Date;
 
-  @Column({ name: 'update_by', type: 'bigint', nullable: true })
+  @Column({ name: 'update_by', type: 'int', nullable: true })
   updateBy!: number | null;
 
   @UpdateDateColumn({ name: 'update_time', type: 'datetime', precision: 3 })
