@@ -98,8 +98,8 @@ async function main() {
   await stop(app.proc);
 
   const ratios = {
-    test: { name: 'GET /test (valid token) / bare Fastify', value: testRun.rps / bareRun.rps, target: TARGETS.test },
-    login: { name: 'POST /auth/login / raw bcrypt.compare', value: loginRun.rps / bcryptRun.rps, target: TARGETS.login },
+    test: { name: 'GET /test (valid token) / bare Fastify', value: ratio(testRun, bareRun), target: TARGETS.test },
+    login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
   printReport(runs, ratios, failed, busy);
@@ -399,9 +399,9 @@ function printReport(runs, ratios, failed, busy) {
   for (const row of rows) console.log(line(row));
 
   console.log('');
-  for (const ratio of Object.values(ratios)) {
-    const mark = ratio.value >= ratio.target ? 'ok' : 'BELOW TARGET';
-    console.log(`${ratio.name} = ${ratio.value.toFixed(2)} (target >= ${ratio.target.toFixed(2)})  ${mark}`);
+  for (const { name, value, target } of Object.values(ratios)) {
+    const mark = value === null ? 'no figure (failed run)' : value >= target ? 'ok' : 'BELOW TARGET';
+    console.log(`${name} = ${value === null ? 'n/a' : value.toFixed(2)} (target >= ${target.toFixed(2)})  ${mark}`);
   }
 
   console.log('');
@@ -429,7 +429,7 @@ async function writeResults(runs, ratios, failed, busy) {
     otherCpuLoad: busy,
     settings: { duration: SETTINGS.duration, warmup: SETTINGS.warmupSeconds, connections: SETTINGS.connections, loginConnections: SETTINGS.loginConnections, pipelining: 1 },
     runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
-    ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value >= r.target }])),
+    ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value !== null && r.value >= r.target }])),
     ok: failed.length === 0,
   };
   await fsp.writeFile(file, JSON.stringify(results, null, 2) + '\n');
@@ -446,6 +446,7 @@ function describeDatabase() {
   }
 }
 
+const ratio = (run, baseline) => (run.problems.length === 0 && baseline.problems.length === 0 ? run.rps / baseline.rps : null);
 const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
 
 // ---------------------------------------------------------------- processes

@@ -110,7 +110,10 @@ async function runTests(files, extraArgs, env) {
   const args = ['--test', '--test-concurrency=2', '--test-timeout=300000'];
   // Node 20 falls back to TAP when stdout is not a TTY (CI); spec output is
   // easier to read there and ends with a list of the failures.
-  if (!extraArgs.some((a) => a.startsWith('--test-reporter'))) args.push('--test-reporter=spec');
+  if (!extraArgs.some((a) => a.startsWith('--test-reporter'))) {
+    args.push('--test-reporter=spec', '--test-reporter-destination=stdout');
+    args.push(`--test-reporter=${path.join(ROOT, 'scripts', 'summary-reporter.mjs')}`, '--test-reporter-destination=stdout');
+  }
   // Options must precede the file list or node would take them for files.
   args.push(...extraArgs, ...files);
 
