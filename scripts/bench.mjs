@@ -105,6 +105,7 @@ async function main() {
   printReport(runs, ratios, failed, busy);
   const resultsFile = await writeResults(runs, ratios, failed, busy);
   console.log(`\nResults: ${resultsFile}`);
+  if (failed.length > 0) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
   if (failed.length > 0) throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
 }
 
@@ -483,6 +484,12 @@ function tail(stream, limit = 64 * 1024) {
 function childOutput(proc) {
   const { stdout, stderr } = proc.output;
   return `--- stderr ---\n${stderr.text.trim() || '(empty)'}\n--- stdout ---\n${stdout.text.trim() || '(empty)'}`;
+}
+
+function lastLines(proc, count) {
+  const text = `${proc.output.stderr.text}${proc.output.stdout.text}`.trim();
+  // Error log lines are long JSON with stacks; the start says what happened.
+  return text ? text.split('\n').slice(-count).map((line) => (line.length > 400 ? `${line.slice(0, 400)} ...` : line)).join('\n') : '(nothing)';
 }
 
 async function stop(proc) {
