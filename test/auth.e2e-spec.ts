@@ -96,6 +96,19 @@ for (const database of testDatabases()) {
         assert.equal(await t.dataSource.getRepository(Session).count(), sessionsBefore);
       });
 
+      it('serves concurrent logins of one user, each with its own session', async () => {
+        const sessionsBefore = await t.dataSource.getRepository(Session).count();
+        const responses = await Promise.all(
+          Array.from({ length: 8 }, () => t.http().post('/auth/login').set('User-Agent', USER_AGENT).send({ username: 'admin', password: ADMIN_PASSWORD })),
+        );
+        assert.deepEqual(
+          responses.map((response) => response.status),
+          Array(8).fill(200),
+        );
+        assert.equal(new Set(responses.map((response) => decodeJwt(response.body.data.token).sid)).size, 8);
+        assert.equal(await t.dataSource.getRepository(Session).count(), sessionsBefore + 8);
+      });
+
       it('finds the user whatever the case of the username', async () => {
         const session = await login(t, 'ADMIN');
         assert.ok(session.accessToken);

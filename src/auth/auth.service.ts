@@ -56,6 +56,11 @@ export class AuthService {
     const now = new Date();
     const refreshToken = newRefreshToken();
     const session = await this.transactions.run(async (manager) => {
+      // The user row first: inserting the session takes a shared lock on it through the foreign key,
+      // and two logins that both then asked to upgrade it would deadlock on MySQL.
+      await manager
+        .getRepository(User)
+        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(rehash ? { passwordHash: rehash } : {}) });
       const created = await manager.getRepository(Session).save(
         manager.getRepository(Session).create({
           id: randomUUID(),
@@ -72,9 +77,6 @@ export class AuthService {
         }),
       );
       await manager.getRepository(RefreshToken).insert({ tokenHash: hashToken(refreshToken), sessionId: created.id, generation: 0, createdAt: now });
-      await manager
-        .getRepository(User)
-        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(rehash ? { passwordHash: rehash } : {}) });
       return created;
     });
     if (rehash) this.logger.log(`re-hashed the password of user ${user.id} with ${this.config.bcryptRounds} rounds`);

@@ -1,14 +1,25 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
+/** MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. */
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+const ATTEMPTS = 3;
+
+function isRetryable(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
+  return code !== undefined && RETRYABLE.has(code);
+}
+
 /**
- * Runs multi-statement writes in one transaction. TypeORM's better-sqlite3
- * driver shares a single connection, so concurrent transactions there would
- * nest into each other; on SQLite they are queued and run one at a time.
- * Every write goes through here so none lands inside another request's transaction.
+ * Runs multi-statement writes in one transaction, again when MySQL chose it
+ * as a deadlock victim. TypeORM's better-sqlite3 driver shares a single
+ * connection, so concurrent transactions there would nest into each other; on
+ * SQLite they are queued and run one at a time. Every write goes through here
+ * so none lands inside another request's transaction.
  */
 @Injectable()
 export class Transactions {
+  private readonly logger = new Logger(Transactions.name);
   private tail: Promise<unknown> = Promise.resolve();
   private readonly serialize: boolean;
 
@@ -17,9 +28,20 @@ export class Transactions {
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.dataSource.transaction(work);
+    if (!this.serialize) return this.withRetry(work);
     const result = this.tail.then(() => this.dataSource.transaction(work));
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  private async withRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
+        this.logger.warn(`transaction retried after ${(error as { driverError?: { code?: string } }).driverError?.code ?? 'a lock conflict'} (attempt ${attempt})`);
+      }
+    }
   }
 }

@@ -47,7 +47,8 @@ async function createStorage(database: TestDatabase): Promise<Storage> {
   const server = new URL(process.env.TEST_DATABASE_URL!);
   const name = `identity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  // The server's default character set (latin1 on a bare MariaDB): the migration must cope with it.
+  await admin.query(`CREATE DATABASE \`${name}\``);
   await admin.end();
   const url = new URL(server.toString());
   url.pathname = `/${name}`;

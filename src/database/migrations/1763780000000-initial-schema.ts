@@ -9,6 +9,10 @@ export class InitialSchema1763780000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const c = new ColumnKit(queryRunner);
+    if (c.mysql) {
+      // Tables take the database's default character set; names and messages are Chinese.
+      await queryRunner.query('ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    }
 
     await queryRunner.createTable(
       new Table({
@@ -154,7 +158,7 @@ export class InitialSchema1763780000000 implements MigrationInterface {
 /** Column shapes that differ between the two databases, kept in one place. */
 class ColumnKit {
   readonly idType: string;
-  private readonly mysql: boolean;
+  readonly mysql: boolean;
 
   constructor(queryRunner: QueryRunner) {
     this.mysql = queryRunner.connection.driver.options.type !== 'better-sqlite3';
