@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { clientErrorHandler } from './common/client-error';
-import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { registerEnvelopeHook } from './common/envelope.hook';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app.config';
@@ -53,7 +53,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.useGlobalInterceptors(new EnvelopeInterceptor());
+  registerEnvelopeHook(app.getHttpAdapter().getInstance());
   if (config.docsEnabled) setupDocs(app);
   await app.init();
   return app;

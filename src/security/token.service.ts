@@ -16,6 +16,8 @@ const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).t
 const MAX_TOKEN_LENGTH = 8192;
 const SIGNATURE_SEGMENT = /^[A-Za-z0-9_-]{43}$/;
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** Verified tokens remembered, oldest forgotten first: a client sends the same token many times. */
+const VERIFIED_CACHE_SIZE = 10_000;
 /** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
 const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
@@ -27,6 +29,7 @@ const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 @Injectable()
 export class TokenService {
   private readonly secret: Buffer;
+  private readonly verified = new Map<string, Principal>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -57,6 +60,21 @@ export class TokenService {
 
   /** The claims of a valid, unexpired token of ours; undefined for anything else. */
   verifyAccessToken(token: string, now = Date.now()): Principal | undefined {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp > Math.floor(now / 1000)) return cached;
+      this.verified.delete(token);
+      return undefined;
+    }
+    const claims = this.verifySignedToken(token, now);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, claims);
+    }
+    return claims;
+  }
+
+  private verifySignedToken(token: string, now: number): Principal | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const firstDot = token.indexOf('.');
     const secondDot = token.indexOf('.', firstDot + 1);
@@ -72,7 +90,9 @@ export class TokenService {
 
     const claims = decodeSegment(token.slice(firstDot + 1, secondDot));
     if (!claims || !this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
-    return claims as unknown as Principal;
+    // Shared by every request that presents this token: nobody may change it.
+    Object.freeze(claims.scope);
+    return Object.freeze(claims) as unknown as Principal;
   }
 
   private isAcceptableHeader(segment: string): boolean {
