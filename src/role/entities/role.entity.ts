@@ -1,11 +1,12 @@
-import { Column, CreateDateColumn, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { AuditedEntity } from '../../database/audited.entity';
 import { Permission } from '../../permission/entities/permission.entity';
 
 export const ROLE_STATUS_NORMAL = '0';
 export const ADMIN_ROLE_KEY = 'admin';
 
 @Entity({ name: 'sys_role' })
-export class Role {
+export class Role extends AuditedEntity {
   @PrimaryGeneratedColumn({ name: 'role_id', type: 'int' })
   id!: number;
 
@@ -25,21 +26,6 @@ export class Role {
   /** "1" all, "2" custom departments, "3" own department, "4" own and below, "5" self. */
   @Column({ name: 'data_scope', type: 'varchar', length: 1, default: '1' })
   dataScope!: string;
-
-  @Column({ name: 'create_by', type: 'int', nullable: true })
-  createBy!: number | null;
-
-  @CreateDateColumn({ name: 'create_time', type: 'datetime', precision: 3 })
-  createTime!: Date;
-
-  @Column({ name: 'update_by', type: 'int', nullable: true })
-  updateBy!: number | null;
-
-  @UpdateDateColumn({ name: 'update_time', type: 'datetime', precision: 3 })
-  updateTime!: Date;
-
-  @Column({ type: 'varchar', length: 500, nullable: true })
-  remark!: string | null;
 
   @ManyToMany(() => Permission)
   @JoinTable({

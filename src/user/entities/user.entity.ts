@@ -1,11 +1,12 @@
-import { Column, CreateDateColumn, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
+import { AuditedEntity } from '../../database/audited.entity';
 import { Role } from '../../role/entities/role.entity';
 
 export const USER_STATUS_NORMAL = '0';
 export const USER_STATUS_DISABLED = '1';
 
 @Entity({ name: 'sys_user' })
-export class User {
+export class User extends AuditedEntity {
   @PrimaryGeneratedColumn({ name: 'user_id', type: 'int' })
   id!: number;
 
@@ -49,21 +50,6 @@ export class User {
 
   @Column({ name: 'login_date', type: 'datetime', precision: 3, nullable: true })
   loginDate!: Date | null;
-
-  @Column({ name: 'create_by', type: 'int', nullable: true })
-  createBy!: number | null;
-
-  @CreateDateColumn({ name: 'create_time', type: 'datetime', precision: 3 })
-  createTime!: Date;
-
-  @Column({ name: 'update_by', type: 'int', nullable: true })
-  updateBy!: number | null;
-
-  @UpdateDateColumn({ name: 'update_time', type: 'datetime', precision: 3 })
-  updateTime!: Date;
-
-  @Column({ type: 'varchar', length: 500, nullable: true })
-  remark!: string | null;
 
   @ManyToMany(() => Role)
   @JoinTable({
