@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
@@ -164,14 +164,40 @@ export class AuthService {
   }
 
   /** Ends a session: its refresh token stops working, and its access tokens on the next request. */
-  async revokeSession(sessionId: string, reason: RevokeReason, manager?: EntityManager): Promise<boolean> {
+  async revokeSession(sessionId: string, reason: RevokeReason): Promise<boolean> {
+    return this.transactions.run(async (manager) => {
+      const now = new Date();
+      const result = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: now, revokeReason: reason })
+        .where({ id: sessionId, revokedAt: IsNull() })
+        .execute();
+      if (result.affected !== 1) return false;
+      await this.revocations.revokeSessions(manager, [sessionId], now);
+      return true;
+    });
+  }
+
+  /**
+   * Ends every session of a user and every access token it holds, within the
+   * caller's transaction (disabling, deleting, a new password).
+   */
+  async revokeUserSessions(manager: EntityManager, userId: number, reason: RevokeReason, keepSessionId?: string): Promise<void> {
     const now = new Date();
-    const update = (m: EntityManager) =>
-      m.createQueryBuilder().update(Session).set({ revokedAt: now, revokeReason: reason }).where({ id: sessionId, revokedAt: IsNull() }).execute();
-    const result = manager ? await update(manager) : await this.transactions.run(update);
-    const revoked = result.affected === 1;
-    if (revoked) this.revocations.remember(sessionId, now);
-    return revoked;
+    const active = manager
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL', { userId });
+    if (keepSessionId) active.andWhere('s.id <> :keep', { keep: keepSessionId });
+    const ids = (await active.getRawMany<{ id: string }>()).map((row) => row.id);
+    if (ids.length > 0) {
+      await manager.createQueryBuilder().update(Session).set({ revokedAt: now, revokeReason: reason }).where({ id: In(ids), revokedAt: IsNull() }).execute();
+    }
+    // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
+    if (keepSessionId) await this.revocations.revokeSessions(manager, ids, now);
+    else await this.revocations.revokeUser(manager, userId, now);
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */

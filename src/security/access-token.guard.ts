@@ -46,7 +46,7 @@ export class AccessTokenGuard implements CanActivate {
     const token = bearerToken(authorization);
     if (!token) return undefined;
     const principal = this.tokens.verifyAccessToken(token);
-    if (!principal || this.revocations.isSessionRevoked(principal.sid)) return undefined;
+    if (!principal || this.revocations.isRevoked(principal)) return undefined;
     return principal;
   }
 

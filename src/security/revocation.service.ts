@@ -1,23 +1,31 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource, MoreThan } from 'typeorm';
-import { Session } from '../auth/entities/session.entity';
+import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { Revocation } from './entities/revocation.entity';
+import type { Principal } from './principal';
+
+interface UserRevocation {
+  /** Tokens issued at or before this second are refused. */
+  revokedAtSeconds: number;
+  forgetAt: number;
+}
 
 /**
- * The in-memory view of revoked sessions that the guard consults on every
- * request, so revocation costs no database query per request.
+ * The in-memory view of revocations that the guard consults on every request,
+ * so that revocation costs no database query per request.
  *
- * The database (auth_session.revoked_at) is the record; this view is loaded
- * from it at start and updated by `revoke`. An entry is needed only while an
- * access token of that session can still be unexpired, i.e. for one access
- * token lifetime after the revocation, and is forgotten after that. To share
- * revocations between instances, a feed (a revocation log polled from the
- * database, or Redis pub/sub) only has to call `remember` for what others revoke.
+ * The record is the revocation log (auth_revocation), written in the same
+ * transaction as the change that revokes; this view is loaded from it at start
+ * and updated at once by whoever revokes here. An entry matters only while an
+ * access token it affects can still be unexpired, and is forgotten after that.
+ * Sharing revocations between instances only needs a feed that applies what
+ * other instances append to the log (polling it, or Redis pub/sub).
  */
 @Injectable()
 export class RevocationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RevocationService.name);
-  private readonly revokedSessions = new Map<string, number>();
+  private readonly sessions = new Map<string, number>();
+  private readonly users = new Map<string, UserRevocation>();
   private pruneTimer?: NodeJS.Timeout;
 
   constructor(
@@ -27,7 +35,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   async onApplicationBootstrap(): Promise<void> {
     await this.load();
-    this.pruneTimer = setInterval(() => this.prune(), 60_000);
+    this.pruneTimer = setInterval(() => void this.prune(), 60_000);
     this.pruneTimer.unref();
   }
 
@@ -35,37 +43,55 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     clearInterval(this.pruneTimer);
   }
 
-  isSessionRevoked(sessionId: string): boolean {
-    return this.revokedSessions.has(sessionId);
+  isRevoked(principal: Principal): boolean {
+    if (this.sessions.size > 0 && this.sessions.has(principal.sid)) return true;
+    if (this.users.size === 0) return false;
+    const user = this.users.get(principal.sub);
+    return user !== undefined && principal.iat <= user.revokedAtSeconds;
   }
 
-  /** Record a revocation that is already stored in the database. */
-  remember(sessionId: string, revokedAt: Date): void {
-    this.revokedSessions.set(sessionId, revokedAt.getTime() + this.ttlMs());
+  /** Ends the access tokens of these sessions: logged in the caller's transaction, applied here at once. */
+  async revokeSessions(manager: EntityManager, sessionIds: string[], now = new Date()): Promise<void> {
+    if (sessionIds.length === 0) return;
+    await manager.getRepository(Revocation).insert(sessionIds.map((subject) => ({ kind: 'session' as const, subject, revokedAt: now, expiresAt: this.expiry(now) })));
+    for (const sessionId of sessionIds) this.apply('session', sessionId, now);
   }
 
-  get size(): number {
-    return this.revokedSessions.size;
+  /** Ends every access token the user holds now, whatever session or minting it came from. */
+  async revokeUser(manager: EntityManager, userId: number, now = new Date()): Promise<void> {
+    await manager.getRepository(Revocation).insert({ kind: 'user', subject: String(userId), revokedAt: now, expiresAt: this.expiry(now) });
+    this.apply('user', String(userId), now);
+  }
+
+  private apply(kind: Revocation['kind'], subject: string, revokedAt: Date): void {
+    const forgetAt = this.expiry(revokedAt).getTime();
+    if (kind === 'session') {
+      this.sessions.set(subject, forgetAt);
+      return;
+    }
+    const revokedAtSeconds = Math.floor(revokedAt.getTime() / 1000);
+    const known = this.users.get(subject);
+    if (!known || known.revokedAtSeconds < revokedAtSeconds) this.users.set(subject, { revokedAtSeconds, forgetAt });
   }
 
   private async load(): Promise<void> {
-    const since = new Date(Date.now() - this.ttlMs());
-    const rows = await this.dataSource.getRepository(Session).find({
-      select: { id: true, revokedAt: true },
-      where: { revokedAt: MoreThan(since) },
-    });
-    for (const row of rows) if (row.revokedAt) this.remember(row.id, row.revokedAt);
-    this.logger.log(`loaded ${rows.length} recently revoked sessions`);
+    const rows = await this.dataSource.getRepository(Revocation).find({ where: { expiresAt: MoreThan(new Date()) }, order: { id: 'ASC' } });
+    for (const row of rows) this.apply(row.kind, row.subject, row.revokedAt);
+    this.logger.log(`loaded ${rows.length} revocations still in force`);
   }
 
-  private prune(now = Date.now()): void {
-    for (const [sessionId, forgetAt] of this.revokedSessions) {
-      if (forgetAt <= now) this.revokedSessions.delete(sessionId);
+  private async prune(now = Date.now()): Promise<void> {
+    for (const [sessionId, forgetAt] of this.sessions) if (forgetAt <= now) this.sessions.delete(sessionId);
+    for (const [userId, entry] of this.users) if (entry.forgetAt <= now) this.users.delete(userId);
+    try {
+      await this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(new Date(now - 3600_000)) });
+    } catch (error) {
+      this.logger.warn(`could not prune the revocation log: ${(error as Error).message}`);
     }
   }
 
   /** Tokens are checked to the second and clocks drift: keep entries a minute longer than a token lives. */
-  private ttlMs(): number {
-    return (this.config.jwt.accessTtlSeconds + 60) * 1000;
+  private expiry(revokedAt: Date): Date {
+    return new Date(revokedAt.getTime() + (this.config.jwt.accessTtlSeconds + 60) * 1000);
   }
 }

@@ -1,5 +1,6 @@
 import { Column, Entity, JoinTable, ManyToMany, PrimaryGeneratedColumn } from 'typeorm';
 import { AuditedEntity } from '../../database/audited.entity';
+import { Dept } from '../../dept/entities/dept.entity';
 import { Permission } from '../../permission/entities/permission.entity';
 
 export const ROLE_STATUS_NORMAL = '0';
@@ -34,4 +35,13 @@ export class Role extends AuditedEntity {
     inverseJoinColumn: { name: 'permission_code', referencedColumnName: 'code' },
   })
   permissions!: Permission[];
+
+  /** The departments of data scope "2" (custom). */
+  @ManyToMany(() => Dept)
+  @JoinTable({
+    name: 'sys_role_dept',
+    joinColumn: { name: 'role_id', referencedColumnName: 'id' },
+    inverseJoinColumn: { name: 'dept_id', referencedColumnName: 'id' },
+  })
+  depts!: Dept[];
 }
