@@ -2,7 +2,11 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
+import { DeptModule } from './dept/dept.module';
 import { HealthController } from './health/health.controller';
+import { PermissionModule } from './permission/permission.module';
+import { RoleModule } from './role/role.module';
+import { UserModule } from './user/user.module';
 import { SecurityModule } from './security/security.module';
 
 @Module({})
@@ -11,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forRoot(config), SecurityModule, AuthModule],
+      imports: [DatabaseModule.forRoot(config), SecurityModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule],
       controllers: [HealthController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

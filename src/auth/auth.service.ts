@@ -201,8 +201,8 @@ export class AuthService {
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */
-  async scopesOf(userId: number): Promise<string[]> {
-    const rows = await this.dataSource
+  async scopesOf(userId: number, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    const rows = await manager
       .getRepository(Role)
       .createQueryBuilder('role')
       .innerJoin('sys_user_role', 'ur', 'ur.role_id = role.role_id')

@@ -34,6 +34,9 @@ export interface AppConfig {
   refreshReuseGraceSeconds: number;
   bcryptRounds: number;
   adminUsername: string;
+  registrationEnabled: boolean;
+  /** The role a self-registered user gets. */
+  defaultRoleKey: string;
   adminPassword?: string;
   cookieSecure: boolean;
   corsOrigins: string[];
@@ -104,6 +107,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     refreshReuseGraceSeconds: read.duration('REFRESH_REUSE_GRACE', 5, 0, 60),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
+    registrationEnabled: read.boolean('REGISTRATION_ENABLED', true),
+    defaultRoleKey: read.string('DEFAULT_ROLE_KEY', 'common'),
     adminPassword,
     cookieSecure: read.boolean('COOKIE_SECURE', true),
     corsOrigins: read.list('CORS_ORIGINS'),

@@ -7,6 +7,7 @@ import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
 import { PasswordService } from '../security/password.service';
 import { BUILT_IN_SCOPES } from '../security/scopes';
 import { User, usernameKey } from '../user/entities/user.entity';
+import { isDuplicateKey } from './db-errors';
 import { Transactions } from './transactions';
 
 /**
@@ -39,6 +40,7 @@ export class SeedService implements OnApplicationBootstrap {
     const created = await this.transactions.run(async (manager) => {
       await this.ensureBuiltInScopes(manager);
       const adminRole = await this.ensureAdminRole(manager);
+      await this.ensureDefaultRole(manager);
       return this.ensureAdministrator(manager, adminRole, this.config.adminPassword ?? generatedPassword!);
     });
     if (created && generatedPassword) {
@@ -73,6 +75,13 @@ export class SeedService implements OnApplicationBootstrap {
     return role;
   }
 
+  /** The role self-registered users get: no scopes until an administrator gives it some. */
+  private async ensureDefaultRole(manager: EntityManager): Promise<void> {
+    const repository = manager.getRepository(Role);
+    if (await repository.existsBy({ roleKey: this.config.defaultRoleKey })) return;
+    await repository.save(repository.create({ roleName: '普通用户', roleKey: this.config.defaultRoleKey, roleSort: 99, status: '0', dataScope: '5', remark: 'Given to self-registered users', permissions: [] }));
+  }
+
   /** Only into an empty user table: a deleted or renamed administrator is not brought back. */
   private async ensureAdministrator(manager: EntityManager, adminRole: Role, password: string): Promise<boolean> {
     const users = manager.getRepository(User);
@@ -89,9 +98,4 @@ export class SeedService implements OnApplicationBootstrap {
     await users.save(user);
     return true;
   }
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
-  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { driverErrorCode } from './db-errors';
 
 /** MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const ATTEMPTS = 3;
 
 function isRetryable(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string }; code?: string })?.driverError?.code ?? (error as { code?: string })?.code;
+  const code = driverErrorCode(error);
   return code !== undefined && RETRYABLE.has(code);
 }
 
@@ -40,7 +41,7 @@ export class Transactions {
         return await this.dataSource.transaction(work);
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
-        this.logger.warn(`transaction retried after ${(error as { driverError?: { code?: string } }).driverError?.code ?? 'a lock conflict'} (attempt ${attempt})`);
+        this.logger.warn(`transaction retried after ${driverErrorCode(error)} (attempt ${attempt})`);
       }
     }
   }

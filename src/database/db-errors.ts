@@ -1,0 +1,17 @@
+/** The driver's error code, wherever TypeORM put it. */
+export function driverErrorCode(error: unknown): string | undefined {
+  const candidate = error as { driverError?: { code?: string }; code?: string } | undefined;
+  return candidate?.driverError?.code ?? candidate?.code;
+}
+
+/** A unique or primary key refused the write: the database closed a check-then-act race. */
+export function isDuplicateKey(error: unknown): boolean {
+  const code = driverErrorCode(error);
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** A foreign key refused the write (a referenced row is missing, or a referencing row exists). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = driverErrorCode(error);
+  return code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_ROW_IS_REFERENCED_2' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}

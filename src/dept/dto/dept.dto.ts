@@ -1,0 +1,49 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+export class CreateDeptDto {
+  @ApiPropertyOptional({ example: 0, description: 'The parent department; 0 for a root' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(2_147_483_647)
+  parentId?: number;
+
+  @ApiProperty({ example: '研发部' })
+  @IsString()
+  @Length(1, 64)
+  deptName!: string;
+
+  @ApiPropertyOptional({ example: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99_999)
+  orderNum?: number;
+
+  @ApiPropertyOptional({ example: '0', enum: ['0', '1'] })
+  @IsOptional()
+  @IsIn(['0', '1'])
+  status?: string;
+
+  @ApiPropertyOptional({ example: null, nullable: true })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(500)
+  remark?: string | null;
+}
+
+export class UpdateDeptDto extends PartialType(CreateDeptDto) {}
+
+export class DeptDto {
+  @ApiProperty({ example: 2 }) deptId!: number;
+  @ApiProperty({ example: 1 }) parentId!: number;
+  @ApiProperty({ example: '0,1', description: 'Ids of the ancestors from the root' }) ancestors!: string;
+  @ApiProperty({ example: '0,1,2', description: 'ancestors and the department itself' }) deptPath!: string;
+  @ApiProperty({ example: '研发部' }) deptName!: string;
+  @ApiProperty({ example: 1 }) orderNum!: number;
+  @ApiProperty({ example: '0' }) status!: string;
+  @ApiProperty({ example: '2023-01-01 12:00:00' }) createTime!: string | null;
+  @ApiProperty({ example: null, nullable: true }) remark!: string | null;
+}

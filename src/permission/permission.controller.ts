@@ -1,0 +1,75 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { AppException } from '../common/app.exception';
+import { Reply } from '../common/envelope';
+import type { Page } from '../common/paging';
+import { CurrentPrincipal, Scopes } from '../security/decorators';
+import type { Principal } from '../security/principal';
+import { CreatePermissionDto, PERMISSION_CODE, PermissionDto, RoleIdQueryDto, SetRolePermissionsDto } from './dto/permission.dto';
+import { PermissionService } from './permission.service';
+
+const pageExample = {
+  code: 200,
+  message: '查询成功',
+  msg: '查询成功',
+  data: { total: 2, list: [{ name: '修改用户', permission: 'system:user:alter', description: null, builtIn: false }] },
+};
+
+@ApiTags('权限管理 Permissions')
+@Controller('perm')
+export class PermissionController {
+  constructor(private readonly permissions: PermissionService) {}
+
+  @Get('list')
+  @Scopes('role')
+  @ApiOperation({ summary: '权限列表 Every permission in the catalog' })
+  @ApiOkResponse({ schema: { example: pageExample } })
+  async list(): Promise<Reply<Page<PermissionDto>>> {
+    return new Reply('query.success', await this.permissions.list());
+  }
+
+  @Get()
+  @Scopes('role')
+  @ApiOperation({ summary: '查询权限 The permissions of a role' })
+  @ApiOkResponse({ schema: { example: pageExample } })
+  async ofRole(@Query() query: RoleIdQueryDto): Promise<Reply<Page<PermissionDto>>> {
+    return new Reply('query.success', await this.permissions.ofRole(query.roleId));
+  }
+
+  @Put()
+  @Scopes('role')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: '修改角色权限 Set a role’s permissions',
+    description: '`?roleId=2&permissions=a&permissions=b`, or the same as a JSON body. The role ends up with exactly these; unknown codes → 400, codes the caller does not hold → 403, and nothing changes.',
+  })
+  @ApiOkResponse({ schema: { example: { code: 200, message: '修改成功', msg: '修改成功', data: null } } })
+  async setForRole(@CurrentPrincipal() caller: Principal, @Query() query: SetRolePermissionsDto, @Body() body: SetRolePermissionsDto): Promise<Reply<null>> {
+    const roleId = body?.roleId ?? query.roleId;
+    const codes = body?.permissions ?? query.permissions;
+    if (roleId === undefined || codes === undefined) {
+      throw new AppException(400, 'error.validation', { errors: [{ field: roleId === undefined ? 'roleId' : 'permissions', messages: ['is required'] }] });
+    }
+    await this.permissions.setRolePermissions(caller, roleId, codes);
+    return new Reply('update.success', null);
+  }
+
+  @Post()
+  @Scopes('role')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services.' })
+  async create(@Body() body: CreatePermissionDto): Promise<Reply<PermissionDto>> {
+    return new Reply('create.success', await this.permissions.create(body));
+  }
+
+  @Delete(':code')
+  @Scopes('role')
+  @HttpCode(200)
+  @ApiParam({ name: 'code', example: 'publish' })
+  @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role holds it.' })
+  async remove(@Param('code') code: string): Promise<Reply<null>> {
+    if (!PERMISSION_CODE.test(code)) throw new AppException(400, 'error.validation');
+    await this.permissions.remove(code);
+    return new Reply('delete.success', null);
+  }
+}

@@ -1,0 +1,151 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { PageQueryDto } from '../../common/paging';
+
+export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
+const STATUSES = ['0', '1'];
+const DATA_SCOPES = ['1', '2', '3', '4', '5'];
+
+/**
+ * Role fields as the document names them (snake_case), or in camelCase: both
+ * are accepted; when a field comes both ways the camelCase one wins.
+ */
+export class RoleBodyDto {
+  @ApiPropertyOptional({ example: '运维', description: '角色名称' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  role_name?: string;
+
+  @ApiPropertyOptional({ example: 'ops', description: '角色权限字符串' })
+  @IsOptional()
+  @IsString()
+  @Matches(ROLE_KEY, { message: 'role_key must start with a letter and hold only letters, digits and _ : . - (at most 64)' })
+  role_key?: string;
+
+  @ApiPropertyOptional({ example: 2, description: '显示顺序' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99_999)
+  role_sort?: number;
+
+  @ApiPropertyOptional({ example: '0', enum: STATUSES, description: '角色状态（0正常 1停用）' })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: string;
+
+  @ApiPropertyOptional({ example: '运维人员', nullable: true, description: '备注' })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsString()
+  @MaxLength(500)
+  remark?: string | null;
+
+  @ApiPropertyOptional({ example: '1', enum: DATA_SCOPES, description: 'Data scope: 1 all, 2 custom departments, 3 own department, 4 own and below, 5 self' })
+  @IsOptional()
+  @IsIn(DATA_SCOPES)
+  data_scope?: string;
+
+  @ApiPropertyOptional({ type: [Number], example: [1, 2], description: 'Departments of data scope 2' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(2_147_483_647, { each: true })
+  dept_ids?: number[];
+
+  @ApiPropertyOptional({ description: 'camelCase form of role_name' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  roleName?: string;
+
+  @ApiPropertyOptional({ description: 'camelCase form of role_key' })
+  @IsOptional()
+  @IsString()
+  @Matches(ROLE_KEY, { message: 'roleKey must start with a letter and hold only letters, digits and _ : . - (at most 64)' })
+  roleKey?: string;
+
+  @ApiPropertyOptional({ description: 'camelCase form of role_sort' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(99_999)
+  roleSort?: number;
+
+  @ApiPropertyOptional({ description: 'camelCase form of data_scope' })
+  @IsOptional()
+  @IsIn(DATA_SCOPES)
+  dataScope?: string;
+
+  @ApiPropertyOptional({ type: [Number], description: 'camelCase form of dept_ids' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(2_147_483_647, { each: true })
+  deptIds?: number[];
+}
+
+/** The fields of a role after the two spellings are merged. */
+export interface RoleInput {
+  roleName?: string;
+  roleKey?: string;
+  roleSort?: number;
+  status?: string;
+  remark?: string | null;
+  dataScope?: string;
+  deptIds?: number[];
+}
+
+export function roleInput(body: RoleBodyDto): RoleInput {
+  return {
+    roleName: body.roleName ?? body.role_name,
+    roleKey: body.roleKey ?? body.role_key,
+    roleSort: body.roleSort ?? body.role_sort,
+    status: body.status,
+    remark: body.remark,
+    dataScope: body.dataScope ?? body.data_scope,
+    deptIds: body.deptIds ?? body.dept_ids,
+  };
+}
+
+export class RoleListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Contained in the role name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  roleName?: string;
+
+  @ApiPropertyOptional({ description: 'Contained in the role key' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  roleKey?: string;
+
+  @ApiPropertyOptional({ enum: STATUSES })
+  @IsOptional()
+  @IsIn(STATUSES)
+  status?: string;
+}
+
+export class RoleDto {
+  @ApiProperty({ example: 1 }) roleId!: number;
+  @ApiProperty({ example: '管理员' }) roleName!: string;
+  @ApiProperty({ example: 'admin' }) roleKey!: string;
+  @ApiProperty({ example: 1 }) roleSort!: number;
+  @ApiProperty({ example: '0' }) status!: string;
+  @ApiProperty({ example: '1' }) dataScope!: string;
+  @ApiProperty({ example: '2023-01-01 12:00:00' }) createTime!: string | null;
+  @ApiProperty({ example: '超级管理员', nullable: true }) remark!: string | null;
+}
+
+export class RoleDetailDto extends RoleDto {
+  @ApiProperty({ type: [String], example: ['userMan', 'role'] }) permissions!: string[];
+  @ApiProperty({ type: [Number], example: [] }) deptIds!: number[];
+  @ApiProperty({ type: [Number], example: [], description: 'Menus are not managed here; always empty, for consoles that read it' }) menuIds!: number[];
+}
+

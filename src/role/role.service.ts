@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
+import { formatTime } from '../common/time';
+import { isDuplicateKey } from '../database/db-errors';
+import { Transactions } from '../database/transactions';
+import { Dept } from '../dept/entities/dept.entity';
+import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
+import { ADMIN_ROLE_KEY, Role } from './entities/role.entity';
+
+export function toRoleDto(role: Role): RoleDto {
+  return {
+    roleId: role.id,
+    roleName: role.roleName,
+    roleKey: role.roleKey,
+    roleSort: role.roleSort,
+    status: role.status,
+    dataScope: role.dataScope,
+    createTime: formatTime(role.createTime),
+    remark: role.remark,
+  };
+}
+
+const roleNotFound = () => new AppException(404, 'error.roleNotFound');
+const adminProtected = () => new AppException(409, 'error.adminRoleProtected');
+
+@Injectable()
+export class RoleService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+  ) {}
+
+  async list(query: RoleListQueryDto): Promise<Page<RoleDto>> {
+    const builder = this.dataSource.getRepository(Role).createQueryBuilder('role');
+    if (query.roleName) builder.andWhere(`role.roleName LIKE :name ${LIKE_ESCAPE}`, { name: containsPattern(query.roleName) });
+    if (query.roleKey) builder.andWhere(`role.roleKey LIKE :key ${LIKE_ESCAPE}`, { key: containsPattern(query.roleKey) });
+    if (query.status) builder.andWhere('role.status = :status', { status: query.status });
+    const { skip, take } = pageWindow(query);
+    const [roles, total] = await builder.orderBy('role.roleSort', 'ASC').addOrderBy('role.id', 'ASC').skip(skip).take(take).getManyAndCount();
+    return { total, list: roles.map(toRoleDto) };
+  }
+
+  async get(roleId: number): Promise<RoleDetailDto> {
+    const role = await this.dataSource.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true, depts: true } });
+    if (!role) throw roleNotFound();
+    return {
+      ...toRoleDto(role),
+      permissions: role.permissions.map((p) => p.code).sort(),
+      deptIds: role.depts.map((d) => d.id).sort((a, b) => a - b),
+      menuIds: [],
+    };
+  }
+
+  async create(callerId: number, input: RoleInput): Promise<RoleDetailDto> {
+    const missing = (['roleName', 'roleKey'] as const).filter((field) => input[field] === undefined);
+    if (missing.length > 0) throw new AppException(400, 'error.validation', { errors: missing.map((field) => ({ field, messages: [`${field} is required`] })) });
+    const id = await this.write(async (manager) => {
+      const repository = manager.getRepository(Role);
+      const role = repository.create({
+        roleName: input.roleName,
+        roleKey: input.roleKey,
+        roleSort: input.roleSort ?? 0,
+        status: input.status ?? '0',
+        dataScope: input.dataScope ?? '1',
+        remark: input.remark ?? null,
+        createBy: callerId,
+        updateBy: callerId,
+        permissions: [],
+        depts: await this.depts(manager, input.deptIds ?? []),
+      });
+      return (await repository.save(role)).id;
+    });
+    return this.get(id);
+  }
+
+  async update(callerId: number, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
+    await this.write(async (manager) => {
+      const repository = manager.getRepository(Role);
+      const role = await repository.findOne({ where: { id: roleId }, relations: { depts: true } });
+      if (!role) throw roleNotFound();
+      if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== '0') || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
+        throw adminProtected();
+      }
+      if (input.roleName !== undefined) role.roleName = input.roleName;
+      if (input.roleKey !== undefined) role.roleKey = input.roleKey;
+      if (input.roleSort !== undefined) role.roleSort = input.roleSort;
+      if (input.status !== undefined) role.status = input.status;
+      if (input.remark !== undefined) role.remark = input.remark;
+      if (input.dataScope !== undefined) role.dataScope = input.dataScope;
+      if (input.deptIds !== undefined) role.depts = await this.depts(manager, input.deptIds);
+      role.updateBy = callerId;
+      await repository.save(role);
+    });
+    return this.get(roleId);
+  }
+
+  async remove(roleId: number): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      const role = await manager.getRepository(Role).findOneBy({ id: roleId });
+      if (!role) throw roleNotFound();
+      if (role.roleKey === ADMIN_ROLE_KEY) throw adminProtected();
+      // Refused by the database as well: a binding made in parallel cannot be dropped silently.
+      const result = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(Role)
+        .where('role_id = :roleId', { roleId })
+        .andWhere('NOT EXISTS (SELECT 1 FROM sys_user_role ur WHERE ur.role_id = :roleId)', { roleId })
+        .execute();
+      if (result.affected !== 1) throw new AppException(409, 'error.roleInUse');
+    });
+  }
+
+  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactions.run(work);
+    } catch (error) {
+      if (isDuplicateKey(error)) throw new AppException(409, 'error.roleKeyTaken');
+      throw error;
+    }
+  }
+
+  private async depts(manager: EntityManager, ids: number[]): Promise<Dept[]> {
+    const unique = [...new Set(ids)];
+    const found = unique.length ? await manager.getRepository(Dept).findBy({ id: In(unique) }) : [];
+    if (found.length !== unique.length) throw new AppException(400, 'error.unknownDept');
+    return found;
+  }
+}

@@ -1,0 +1,138 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AppException } from '../common/app.exception';
+import { Reply } from '../common/envelope';
+import type { Page } from '../common/paging';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
+import type { Principal } from '../security/principal';
+import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
+import { UserService } from './user.service';
+
+const MAX_BOUND_ROLES = 100;
+const userExample = {
+  userId: 2,
+  username: 'alice',
+  nickname: 'Alice',
+  avatar: null,
+  phone: '13800000000',
+  email: 'alice@example.com',
+  sex: '1',
+  status: '0',
+  loginIp: '10.0.0.8',
+  loginDate: '2023-01-01 12:00:00',
+  createBy: 1,
+  createTime: '2023-01-01 12:00:00',
+  updateBy: 1,
+  updateTime: '2023-01-01 12:00:00',
+  remark: null,
+  employeeNo: 'E1024',
+  deptId: 2,
+};
+
+/** The body of POST /user/{uid}/bind: a JSON array of role ids. */
+function roleIdList(body: unknown): number[] {
+  const valid = Array.isArray(body) && body.length <= MAX_BOUND_ROLES && body.every((id) => Number.isInteger(id) && id >= 1 && id <= 2_147_483_647);
+  if (!valid) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', messages: [`must be an array of at most ${MAX_BOUND_ROLES} role ids`] }] });
+  return body as number[];
+}
+
+@ApiTags('用户管理 Users')
+@Controller('user')
+export class UserController {
+  constructor(private readonly users: UserService) {}
+
+  @Post()
+  @Public()
+  @HttpCode(201)
+  @ApiOperation({ summary: '注册 Register', description: 'Public; closed with REGISTRATION_ENABLED=false (403). The new user gets the DEFAULT_ROLE_KEY role.' })
+  @ApiResponse({ status: 201, schema: { example: { code: 201, message: '新增成功', msg: '新增成功', data: { id: 5, username: 'alice' } } } })
+  @ApiResponse({ status: 409, description: 'The username (or a look-alike of it) is taken' })
+  async register(@Body() body: RegisterDto): Promise<Reply<RegisteredDto>> {
+    return new Reply('create.success', await this.users.register(body.username, body.password));
+  }
+
+  @Get('list')
+  @Scopes('userMan')
+  @ApiOperation({ summary: 'List users', description: 'Filters: username and phone (contained), status, deptId.' })
+  @ApiOkResponse({ schema: { example: { code: 200, message: '查询成功', msg: '查询成功', data: { total: 1, list: [userExample] } } } })
+  async list(@Query() query: UserListQueryDto): Promise<Reply<Page<UserDto>>> {
+    return new Reply('query.success', await this.users.list(query));
+  }
+
+  @Get('info')
+  @Scopes()
+  @ApiOperation({ summary: '获取用户信息 Who the caller is', description: '`?username=` for another user needs userMan.' })
+  @ApiOkResponse({
+    schema: {
+      example: {
+        code: 200,
+        message: '获取成功',
+        msg: '获取成功',
+        data: {
+          user: {
+            id: 1,
+            userId: 1,
+            username: 'admin',
+            nickname: '管理员',
+            avatar: null,
+            email: 'admin@example.com',
+            deptId: 1,
+            deptName: '总公司',
+            deptPath: '0,1',
+            roles: ['管理员'],
+            permissions: ['role', 'userMan'],
+            dataScope: '1',
+            deptIds: [1, 2, 3],
+          },
+        },
+      },
+    },
+  })
+  async info(@CurrentPrincipal() caller: Principal, @Query() query: UserInfoQueryDto): Promise<Reply<{ user: UserInfoDto }>> {
+    return new Reply('fetch.success', await this.users.info(caller, query.username));
+  }
+
+  @Get(':uid')
+  @Scopes()
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({ summary: '获取用户详情 One user', description: 'Oneself, or anyone with userMan. Never a password or hash.' })
+  @ApiOkResponse({ schema: { example: { code: 200, message: '获取成功', msg: '获取成功', data: userExample } } })
+  async get(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
+    return new Reply('fetch.success', await this.users.get(caller, uid));
+  }
+
+  @Put(':uid')
+  @Scopes()
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({
+    summary: '修改用户信息 Change a user',
+    description:
+      'Oneself: nickname, avatar, phone, email, sex, remark, and the password with oldPassword. Everything else, and other users, need userMan. A new password ends the user’s other sessions; status "1" ends all of them.',
+  })
+  async update(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: UpdateUserDto): Promise<Reply<UserDto>> {
+    return new Reply('update.success', await this.users.update(caller, uid, body));
+  }
+
+  @Delete(':uid')
+  @Scopes('userMan')
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({ summary: '删除用户 Delete a user', description: 'Its sessions end at once. Not oneself, not the last administrator (409).' })
+  async remove(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
+    await this.users.remove(caller, uid);
+    return new Reply('delete.success', null);
+  }
+
+  @Post(':uid/bind')
+  @Scopes('userMan')
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiBody({ schema: { type: 'array', items: { type: 'integer' }, example: [2, 3] } })
+  @ApiOperation({ summary: '绑定角色 Set a user’s roles', description: 'The roles become exactly this set. Unknown ids → 400; a role granting a scope the caller lacks → 403.' })
+  async bind(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: unknown): Promise<Reply<null>> {
+    await this.users.bindRoles(caller, uid, roleIdList(body));
+    return new Reply('update.success', null);
+  }
+}

@@ -1,0 +1,323 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { AppException } from '../common/app.exception';
+import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
+import type { MessageKey } from '../common/messages';
+import { formatTime } from '../common/time';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { isDuplicateKey } from '../database/db-errors';
+import { Transactions } from '../database/transactions';
+import { deptPath } from '../dept/dept.service';
+import { Dept } from '../dept/entities/dept.entity';
+import { ADMIN_ROLE_KEY, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
+import { assertCanGrant } from '../security/grants';
+import { fitsBcrypt, PasswordService } from '../security/password.service';
+import type { Principal } from '../security/principal';
+import { isCommonPassword } from './common-passwords';
+import { RegisteredDto, UpdateUserDto, USERNAME, UserDto, UserInfoDto, UserListQueryDto } from './dto/user.dto';
+import { User, USER_STATUS_DISABLED, usernameKey } from './entities/user.entity';
+
+export const USER_MAN = 'userMan';
+
+export function toUserDto(user: User): UserDto {
+  return {
+    userId: user.id,
+    username: user.username,
+    nickname: user.nickname,
+    avatar: user.avatar,
+    phone: user.phone,
+    email: user.email,
+    sex: user.sex,
+    status: user.status,
+    loginIp: user.loginIp,
+    loginDate: formatTime(user.loginDate),
+    createBy: user.createBy,
+    createTime: formatTime(user.createTime),
+    updateBy: user.updateBy,
+    updateTime: formatTime(user.updateTime),
+    remark: user.remark,
+    employeeNo: user.employeeNo,
+    deptId: user.deptId,
+  };
+}
+
+const userNotFound = () => new AppException(404, 'error.userNotFound');
+const invalid = (field: string, text: string) => new AppException(400, 'error.validation', { errors: [{ field, messages: [text] }] });
+
+/** Fields a user may change on itself without userMan. */
+const SELF_SERVICE_FIELDS = new Set(['nickname', 'avatar', 'phone', 'email', 'sex', 'remark', 'password', 'oldPassword']);
+const IGNORED_FIELDS = new Set(['userId', 'createBy', 'createTime', 'updateBy', 'updateTime', 'loginIp', 'loginDate']);
+/** Unique index, its column (SQLite names the column), and what the client is told. */
+const UNIQUE_KEYS: Array<[string, string, MessageKey]> = [
+  ['uq_user_username_key', 'username_key', 'error.usernameTaken'],
+  ['uq_user_phone', 'phone', 'error.phoneTaken'],
+  ['uq_user_email', 'email', 'error.emailTaken'],
+  ['uq_user_employee_no', 'employee_no', 'error.employeeNoTaken'],
+];
+
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly passwords: PasswordService,
+    private readonly auth: AuthService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async register(username: string, password: string): Promise<RegisteredDto> {
+    if (!this.config.registrationEnabled) throw new AppException(403, 'error.registrationClosed');
+    const name = normalizeUsername(username);
+    this.assertAcceptablePassword(password, 'password');
+    const passwordHash = await this.passwords.hash(password);
+    const id = await this.write(async (manager) => {
+      const defaultRole = await manager.getRepository(Role).findOneBy({ roleKey: this.config.defaultRoleKey });
+      const users = manager.getRepository(User);
+      const user = users.create({ username: name, usernameKey: usernameKey(name), passwordHash, status: '0', roles: defaultRole ? [defaultRole] : [] });
+      return (await users.save(user)).id;
+    });
+    return { id, username: name };
+  }
+
+  async get(caller: Principal, userId: number): Promise<UserDto> {
+    if (String(userId) !== caller.sub && !caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
+    return toUserDto(await this.find(this.dataSource.manager, userId));
+  }
+
+  async list(query: UserListQueryDto): Promise<Page<UserDto>> {
+    const builder = this.dataSource.getRepository(User).createQueryBuilder('user');
+    if (query.username) builder.andWhere(`user.username LIKE :username ${LIKE_ESCAPE}`, { username: containsPattern(query.username) });
+    if (query.phone) builder.andWhere(`user.phone LIKE :phone ${LIKE_ESCAPE}`, { phone: containsPattern(query.phone) });
+    if (query.status) builder.andWhere('user.status = :status', { status: query.status });
+    if (query.deptId) builder.andWhere('user.deptId = :deptId', { deptId: query.deptId });
+    const { skip, take } = pageWindow(query);
+    const [users, total] = await builder.orderBy('user.id', 'ASC').skip(skip).take(take).getManyAndCount();
+    return { total, list: users.map(toUserDto) };
+  }
+
+  /**
+   * Changes the given fields. On itself a caller changes only its profile and,
+   * with the current password, its password; everything else needs userMan and
+   * a target that holds no scope the caller lacks.
+   */
+  async update(caller: Principal, userId: number, input: UpdateUserDto): Promise<UserDto> {
+    const self = String(userId) === caller.sub;
+    const manager = caller.scope.includes(USER_MAN);
+    if (!self && !manager) throw new AppException(403, 'error.forbidden');
+    const newHash = input.password !== undefined ? await this.newPasswordHash(input.password) : undefined;
+
+    await this.write(async (em) => {
+      const user = await this.find(em, userId, true);
+      const changes = this.changedFields(user, input);
+      if (self && !manager) {
+        const refused = changes.filter((field) => !SELF_SERVICE_FIELDS.has(field));
+        if (refused.length > 0) throw new AppException(403, 'error.fieldNeedsUserMan', { fields: refused });
+      }
+      if (!self) await this.assertCanManage(em, caller, userId);
+      if (newHash && self) {
+        if (input.oldPassword === undefined || !(await this.passwords.verify(input.oldPassword, user.passwordHash))) {
+          throw new AppException(400, 'error.oldPasswordWrong');
+        }
+      }
+      if (changes.includes('status') && input.status === USER_STATUS_DISABLED) {
+        if (self) throw new AppException(409, 'error.cannotDisableSelf');
+        await this.assertNotLastAdmin(em, userId);
+      }
+      if (changes.includes('deptId') && input.deptId !== null && input.deptId !== undefined) {
+        if (!(await em.getRepository(Dept).existsBy({ id: input.deptId }))) throw new AppException(400, 'error.unknownDept');
+      }
+
+      if (changes.includes('username')) {
+        user.username = normalizeUsername(input.username!);
+        user.usernameKey = usernameKey(user.username);
+      }
+      for (const field of ['nickname', 'avatar', 'phone', 'email', 'sex', 'status', 'deptId', 'employeeNo', 'remark'] as const) {
+        if (changes.includes(field)) (user as unknown as Record<string, unknown>)[field] = input[field] === '' ? null : input[field];
+      }
+      if (newHash) user.passwordHash = newHash;
+      user.updateBy = Number(caller.sub);
+      await em.getRepository(User).save(user);
+
+      if (changes.includes('status') && user.status === USER_STATUS_DISABLED) {
+        await this.auth.revokeUserSessions(em, userId, 'disabled');
+      } else if (newHash) {
+        // A new password ends the user's other sessions; the caller's own one stays when it changed its own.
+        await this.auth.revokeUserSessions(em, userId, 'password_changed', self ? caller.sid : undefined);
+      }
+    });
+    return toUserDto(await this.find(this.dataSource.manager, userId));
+  }
+
+  async remove(caller: Principal, userId: number): Promise<void> {
+    if (String(userId) === caller.sub) throw new AppException(409, 'error.cannotDeleteSelf');
+    await this.transactions.run(async (em) => {
+      await this.find(em, userId);
+      await this.assertCanManage(em, caller, userId);
+      await this.assertNotLastAdmin(em, userId);
+      await this.auth.revokeUserSessions(em, userId, 'deleted');
+      await em.getRepository(User).delete({ id: userId });
+    });
+  }
+
+  /** The user's roles become exactly these; a role that grants what the caller lacks is refused. */
+  async bindRoles(caller: Principal, userId: number, roleIds: number[]): Promise<void> {
+    await this.transactions.run(async (em) => {
+      const user = await em.getRepository(User).findOne({ where: { id: userId }, relations: { roles: true } });
+      if (!user) throw userNotFound();
+      const unique = [...new Set(roleIds)];
+      const roles = unique.length ? await em.getRepository(Role).find({ where: { id: In(unique) }, relations: { permissions: true } }) : [];
+      if (roles.length !== unique.length) {
+        const known = new Set(roles.map((r) => r.id));
+        throw new AppException(400, 'error.unknownRoles', { roleIds: unique.filter((id) => !known.has(id)) });
+      }
+      await this.assertCanManage(em, caller, userId);
+      const current = new Set(user.roles.map((r) => r.id));
+      assertCanGrant(
+        caller,
+        roles.filter((r) => !current.has(r.id)).flatMap((r) => r.permissions.map((p) => p.code)),
+      );
+      const losesAdmin = user.roles.some((r) => r.roleKey === ADMIN_ROLE_KEY) && !roles.some((r) => r.roleKey === ADMIN_ROLE_KEY);
+      if (losesAdmin) await this.assertNotLastAdmin(em, userId);
+      user.roles = roles;
+      user.updateBy = Number(caller.sub);
+      await em.getRepository(User).save(user);
+    });
+  }
+
+  /** The document's `/user/info`: who the caller (or, for userMan, another user) is and what it may do. */
+  async info(caller: Principal, username?: string): Promise<{ user: UserInfoDto }> {
+    const users = this.dataSource.getRepository(User);
+    let user: User | null;
+    if (username !== undefined && usernameKey(username) !== usernameKey(caller.username)) {
+      if (!caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
+      user = await users.findOne({ where: { usernameKey: usernameKey(username) }, relations: { roles: { depts: true } } });
+    } else {
+      user = await users.findOne({ where: { id: Number(caller.sub) }, relations: { roles: { depts: true } } });
+    }
+    if (!user) throw userNotFound();
+
+    const enabled = user.roles.filter((r) => r.status === ROLE_STATUS_NORMAL);
+    const dept = user.deptId ? await this.dataSource.getRepository(Dept).findOneBy({ id: user.deptId }) : null;
+    const dataScope = enabled.length ? enabled.map((r) => r.dataScope).sort()[0] : '5';
+    return {
+      user: {
+        id: user.id,
+        userId: user.id,
+        username: user.username,
+        nickname: user.nickname,
+        avatar: user.avatar,
+        email: user.email,
+        deptId: user.deptId,
+        deptName: dept?.deptName ?? null,
+        deptPath: dept ? deptPath(dept) : null,
+        roles: enabled.map((r) => r.roleName),
+        permissions: await this.auth.scopesOf(user.id),
+        dataScope,
+        deptIds: await this.dataScopeDepts(enabled, dept),
+      },
+    };
+  }
+
+  /** The departments the user's roles let it see: the union over its enabled roles. */
+  private async dataScopeDepts(roles: Role[], own: Dept | null): Promise<number[]> {
+    const ids = new Set<number>();
+    const all = () => this.dataSource.getRepository(Dept).find({ select: { id: true, ancestors: true } });
+    for (const role of roles) {
+      switch (role.dataScope) {
+        case '1':
+          for (const d of await all()) ids.add(d.id);
+          break;
+        case '2':
+          for (const d of role.depts) ids.add(d.id);
+          break;
+        case '3':
+          if (own) ids.add(own.id);
+          break;
+        case '4':
+          if (own) {
+            const path = deptPath(own);
+            for (const d of await all()) if (d.id === own.id || d.ancestors === path || d.ancestors.startsWith(`${path},`)) ids.add(d.id);
+          }
+          break;
+        default:
+          break;
+      }
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  private changedFields(user: User, input: UpdateUserDto): string[] {
+    return Object.entries(input)
+      .filter(([field, value]) => value !== undefined && !IGNORED_FIELDS.has(field))
+      .filter(([field, value]) => {
+        if (field === 'password' || field === 'oldPassword') return field === 'password';
+        if (field === 'username') return usernameKey(String(value)) !== user.usernameKey || normalizeUsername(String(value)) !== user.username;
+        const current = (user as unknown as Record<string, unknown>)[field];
+        return (value === '' ? null : value) !== current;
+      })
+      .map(([field]) => field);
+  }
+
+  /** Managing a user who holds a scope the caller lacks would be a way to that scope. */
+  private async assertCanManage(em: EntityManager, caller: Principal, userId: number): Promise<void> {
+    assertCanGrant(caller, await this.auth.scopesOf(userId, em));
+  }
+
+  /** The admin role must keep a holder. Serialised on the admin role row so two removals cannot both pass. */
+  private async assertNotLastAdmin(em: EntityManager, userId: number): Promise<void> {
+    const admin = await em
+      .getRepository(Role)
+      .createQueryBuilder('role')
+      .where('role.roleKey = :key', { key: ADMIN_ROLE_KEY })
+      .setLock(this.dataSource.options.type === 'mysql' ? 'pessimistic_write' : undefined!)
+      .getOne();
+    if (!admin) return;
+    const holders = await em
+      .createQueryBuilder()
+      .select('ur.user_id', 'userId')
+      .from('sys_user_role', 'ur')
+      .where('ur.role_id = :roleId', { roleId: admin.id })
+      .getRawMany<{ userId: number }>();
+    const ids = holders.map((h) => Number(h.userId));
+    if (ids.includes(userId) && ids.length <= 1) throw new AppException(409, 'error.lastAdmin');
+  }
+
+  private async find(em: EntityManager, userId: number, withHash = false): Promise<User> {
+    const builder = em.getRepository(User).createQueryBuilder('user').where('user.id = :userId', { userId });
+    if (withHash) builder.addSelect('user.passwordHash');
+    const user = await builder.getOne();
+    if (!user) throw userNotFound();
+    return user;
+  }
+
+  private async newPasswordHash(password: string): Promise<string> {
+    this.assertAcceptablePassword(password, 'password');
+    return this.passwords.hash(password);
+  }
+
+  private assertAcceptablePassword(password: string, field: string): void {
+    if (password.length < 8 || password.length > 64) throw invalid(field, `${field} must be 8 to 64 characters`);
+    if (!fitsBcrypt(password)) throw new AppException(400, 'error.passwordTooLong');
+    if (isCommonPassword(password)) throw new AppException(400, 'error.commonPassword');
+  }
+
+  /** Unique keys turn a race between two writers into a 409 for the second. */
+  private async write<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactions.run(work);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const text = String((error as { driverError?: { message?: string } }).driverError?.message ?? (error as Error).message);
+      const key = UNIQUE_KEYS.find(([index, column]) => text.includes(`'${index}'`) || text.includes(`.${index}'`) || text.endsWith(`sys_user.${column}`));
+      throw new AppException(409, key?.[2] ?? 'error.conflict');
+    }
+  }
+}
+
+/** NFKC, then the allowed alphabet: fullwidth look-alikes become their ASCII letters and then collide. */
+export function normalizeUsername(username: string): string {
+  const normalized = username.normalize('NFKC').trim();
+  if (!USERNAME.test(normalized)) throw invalid('username', 'username must be 3 to 64 letters, digits or _ . - @');
+  return normalized;
+}
