@@ -1,12 +1,16 @@
 // `npm run bench`: build the app, start it next to a bare Fastify server and
 // compare their throughput with autocannon, then compare the login endpoint
-// with raw bcrypt.compare at the same cost.
+// with raw bcrypt.compare at the same cost. Then, on MySQL, load the database
+// reads GET /role/list (a page of 10) and GET /user/{uid} against a p99 target:
+// on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server when one is
+// installed (skipped otherwise).
 //
 //   BENCH_DURATION=10            seconds per measured run (after a 2 s warm-up)
 //   BENCH_CONNECTIONS=50         connections for the GET runs
 //   BENCH_LOGIN_CONNECTIONS=8    connections for POST /auth/login, and in-flight compares for raw bcrypt
 //   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
-//   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite
+//   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite, and use it
+//                                for the MySQL phase instead of a throw-away server
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
@@ -15,7 +19,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
+import mysql from 'mysql2/promise';
 import { freePort } from './lib/free-port.mjs';
+import { createThrowawayServer, findServerBinary, MysqlServerError } from './lib/mysql-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const requireFromRoot = createRequire(path.join(ROOT, 'package.json'));
@@ -35,6 +41,13 @@ const IDLE_TIMEOUT_MS = 60_000;
 /** Share of the machine's CPU used by others above which the figures are flagged as unreliable. */
 const BUSY_WARNING = 0.1;
 const TARGETS = { test: 0.6, login: 0.9 };
+/** p99 target of the MySQL reads, in ms, at SETTINGS.connections connections. */
+const P99_TARGET_MS = 20;
+/** The database the throw-away MySQL server gets for the bench. */
+const BENCH_DATABASE = 'identity_bench';
+/** Created through the API for the MySQL phase: with the seeded admin and common roles, a full page of 10. */
+const BENCH_ROLES = 9;
+const BENCH_USER = { username: 'benchuser', password: 'Bench-User-Pass-77' };
 const BARE_BODY = { code: 200, message: 'ok', msg: 'ok', data: null };
 
 class Failure extends Error {}
@@ -42,6 +55,15 @@ class Failure extends Error {}
 /** Child processes still running (tsc, servers, bcrypt), killed on exit. */
 const children = new Set();
 let tmpDir = null;
+/** The same for both identity servers (SQLite and MySQL). */
+const JWT_SECRET = randomBytes(48).toString('base64url');
+/** Started for the MySQL phase when there is no BENCH_DATABASE_URL; stopped in cleanUp(). */
+const mysqlServer = createThrowawayServer({
+  tmpPrefix: 'identity-bench-db-',
+  checkAborted: () => {
+    if (interrupted) throw new Failure('Interrupted.');
+  },
+});
 
 // ---------------------------------------------------------------- main
 
@@ -49,7 +71,7 @@ async function main() {
   await build();
   tmpDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'identity-bench-'));
 
-  const app = await startApp();
+  const app = await startApp(mainDatabase());
   const bare = await startBareFastify();
   const token = await login(app.url);
 
@@ -58,9 +80,10 @@ async function main() {
   if (busy > BUSY_WARNING) console.log(`WARNING: the machine is busy; every figure below will be low and noisy.`);
 
   const runs = [];
-  const measure = async (name, server, opts, expectedStatus) => {
+  /** alsoOurs: pids working for the server (the MySQL server), not counted as "others CPU". */
+  const measure = async (name, server, opts, expectedStatus, { alsoOurs = [], database = describeDatabase() } = {}) => {
     process.stdout.write(`  ${name} ... `);
-    const run = summarize(name, await load(server, opts), expectedStatus);
+    const run = { ...summarize(name, await load(server, opts, alsoOurs), expectedStatus), database };
     console.log(`${run.rps.toFixed(1)} req/s${run.problems.length ? `  (${run.problems.join(', ')})` : ''}`);
     runs.push(run);
     return run;
@@ -97,15 +120,32 @@ async function main() {
   );
   await stop(app.proc);
 
+  // A failure here still leaves the figures above to report.
+  const mysqlPhase = { skipped: null, error: null, origin: null, url: null, version: null, roles: null, userId: null, app: null, runs: [], targets: [] };
+  try {
+    await runMysqlPhase(measure, mysqlPhase);
+  } catch (error) {
+    if (interrupted) throw error;
+    mysqlPhase.error = error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? String(error);
+    console.log(`\nThe MySQL phase failed: ${mysqlPhase.error}`);
+  } finally {
+    if (mysqlPhase.app) await stop(mysqlPhase.app.proc);
+    await mysqlServer.stop();
+  }
+
   const ratios = {
     test: { name: 'GET /test (valid token) / bare Fastify', value: ratio(testRun, bareRun), target: TARGETS.test },
     login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
-  printReport(runs, ratios, failed, busy);
-  const resultsFile = await writeResults(runs, ratios, failed, busy);
+  printReport(runs, ratios, failed, busy, mysqlPhase);
+  const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase);
   console.log(`\nResults: ${resultsFile}`);
-  if (failed.length > 0) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
+  if (failed.some((run) => !mysqlPhase.runs.includes(run))) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
+  if (mysqlPhase.app && (mysqlPhase.error || failed.some((run) => mysqlPhase.runs.includes(run)))) {
+    console.log(`\nLast lines the identity server on MySQL wrote (LOG_LEVEL=warn):\n${lastLines(mysqlPhase.app.proc, 20)}`);
+  }
+  if (mysqlPhase.error) throw new Failure(`The MySQL phase failed: ${mysqlPhase.error}`);
   if (failed.length > 0) throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
 }
 
@@ -117,18 +157,22 @@ async function build() {
   if (code !== 0) throw new Failure(`The build failed:\n${output}`);
 }
 
-async function startApp() {
-  const port = await freePort();
-  const database = SETTINGS.databaseUrl
+/** The database of the first phase: BENCH_DATABASE_URL, or SQLite in the temp dir. */
+function mainDatabase() {
+  return SETTINGS.databaseUrl
     ? { DB_TYPE: 'mysql', DATABASE_URL: SETTINGS.databaseUrl }
     : { DB_TYPE: 'sqlite', SQLITE_PATH: path.join(tmpDir, 'bench.sqlite') };
+}
+
+async function startApp(database, description = describeDatabase()) {
+  const port = await freePort();
   const env = {
     ...baseEnv(),
     ...database,
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: tmpDir,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
+    JWT_SECRET,
     ADMIN_PASSWORD: ADMIN.password,
     LOG_LEVEL: 'warn',
     BCRYPT_ROUNDS: String(SETTINGS.bcryptRounds),
@@ -137,7 +181,7 @@ async function startApp() {
   // cwd is the temp dir so that a developer's .env (read by main.ts) cannot change what is measured.
   const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
   const url = `http://127.0.0.1:${port}`;
-  console.log(`Starting the identity server on ${url} (${describeDatabase()}) ...`);
+  console.log(`Starting the identity server on ${url} (${description}) ...`);
   await waitUntilReady(proc, `${url}/health`, 'identity server');
   return { proc, url };
 }
@@ -210,30 +254,167 @@ async function login(baseUrl) {
   return token;
 }
 
+// ---------------------------------------------------------------- MySQL phase
+
+/**
+ * A second identity server on MySQL, with data created through the API, loaded with
+ * GET /test, GET /role/list and GET /user/{uid}; fills in `phase` as it goes (skipped: why
+ * there is no MySQL). The caller stops the server and the MySQL server.
+ */
+async function runMysqlPhase(measure, phase) {
+  let url = SETTINGS.databaseUrl;
+  let extraPids = [];
+  if (url) {
+    phase.origin = 'BENCH_DATABASE_URL';
+  } else {
+    if (!findServerBinary()) {
+      phase.skipped = 'no mariadbd/mysqld installed (set BENCH_DATABASE_URL=mysql://user:pass@host:3306/db to use a server)';
+      return;
+    }
+    console.log('\nStarting a throw-away MySQL server ...');
+    const started = Date.now();
+    const rootUrl = await mysqlServer.start();
+    await createDatabase(rootUrl, BENCH_DATABASE);
+    url = `${rootUrl}/${BENCH_DATABASE}`;
+    extraPids = [mysqlServer.proc.pid];
+    phase.origin = `throw-away server, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`;
+  }
+  phase.url = redact(url);
+  phase.version = await serverVersion(url);
+  console.log(`MySQL: ${phase.version} at ${phase.url} (${phase.origin})`);
+
+  const app = await startApp({ DB_TYPE: 'mysql', DATABASE_URL: url }, `mysql ${describeUrl(url)}`);
+  phase.app = app;
+  const token = await login(app.url);
+  const auth = { authorization: `Bearer ${token}` };
+  Object.assign(phase, await createBenchData(app.url, auth));
+
+  // Each answer checked once, so that a 200 in the runs means the page and the user.
+  const rolePath = '/role/list?pageNum=1&pageSize=10';
+  const roles = await api(app.url, 'GET', rolePath, { headers: auth });
+  if (roles.status !== 200 || roles.json?.data?.list?.length !== 10) {
+    throw new Failure(`GET ${rolePath} on MySQL: expected 200 with 10 roles in data.list, got ${roles.status}: ${roles.text.slice(0, 500)}`);
+  }
+  const userPath = `/user/${phase.userId}`;
+  const user = await api(app.url, 'GET', userPath, { headers: auth });
+  if (user.status !== 200 || user.json?.data?.userId !== phase.userId) {
+    throw new Failure(`GET ${userPath} on MySQL: expected 200 with data.userId ${phase.userId}, got ${user.status}: ${user.text.slice(0, 500)}`);
+  }
+
+  const options = { alsoOurs: extraPids, database: `mysql ${describeUrl(url)}` };
+  const get = (urlPath) => ({ url: `${app.url}${urlPath}`, connections: SETTINGS.connections, headers: auth });
+  console.log(`\nLoad runs on MySQL (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured):`);
+  phase.runs.push(await measure('mysql         GET /test (valid token)', app.proc, get('/test'), 204, options));
+  const roleRun = await measure(`mysql         GET ${rolePath}`, app.proc, get(rolePath), 200, options);
+  const userRun = await measure(`mysql         GET /user/${phase.userId}`, app.proc, get(userPath), 200, options);
+  phase.runs.push(roleRun, userRun);
+  phase.targets = [roleRun, userRun].map((run) => ({
+    name: run.name.replace(/\s+/g, ' '),
+    rps: run.rps,
+    p50: run.p50,
+    p99: run.p99,
+    targetMs: P99_TARGET_MS,
+    meetsTarget: run.problems.length === 0 ? run.p99 < P99_TARGET_MS : null,
+  }));
+}
+
+async function createDatabase(rootUrl, name) {
+  const conn = await mysql.createConnection({ uri: rootUrl, connectTimeout: 10_000 });
+  try {
+    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+  } finally {
+    await conn.end().catch(() => {});
+  }
+}
+
+async function serverVersion(url) {
+  let conn;
+  try {
+    conn = await mysql.createConnection({ uri: url, connectTimeout: 10_000 });
+    const [rows] = await conn.query('SELECT VERSION() AS version');
+    const { version } = rows[0];
+    return `${/mariadb/i.test(version) ? 'MariaDB' : 'MySQL'} ${version}`;
+  } catch (error) {
+    throw new Failure(`Cannot connect to ${redact(url)}: ${error.message}`);
+  } finally {
+    await conn?.end().catch(() => {});
+  }
+}
+
+/**
+ * BENCH_ROLES roles and BENCH_USER, through the API as a client would. On a reused
+ * database (BENCH_DATABASE_URL) they may exist from an earlier run: a 409 is fine then.
+ */
+async function createBenchData(baseUrl, auth) {
+  for (let n = 1; n <= BENCH_ROLES; n++) {
+    const body = { role_name: `bench role ${n}`, role_key: `bench_${n}`, role_sort: n };
+    const created = await api(baseUrl, 'POST', '/role', { headers: auth, body });
+    if (created.status !== 201 && created.status !== 409) throw new Failure(`POST /role ${JSON.stringify(body)} answered ${created.status}: ${created.text}`);
+  }
+  const roles = await api(baseUrl, 'GET', '/role/list?pageNum=1&pageSize=1', { headers: auth });
+  const total = roles.json?.data?.total;
+
+  const registered = await api(baseUrl, 'POST', '/user', { body: BENCH_USER });
+  let userId = registered.json?.data?.id;
+  if (registered.status === 409) {
+    const found = await api(baseUrl, 'GET', `/user/list?username=${BENCH_USER.username}&pageSize=100`, { headers: auth });
+    userId = found.json?.data?.list?.find((u) => u.username === BENCH_USER.username)?.userId;
+  } else if (registered.status !== 201) {
+    throw new Failure(`POST /user (registration of ${BENCH_USER.username}) answered ${registered.status}: ${registered.text}`);
+  }
+  if (!Number.isInteger(userId)) throw new Failure(`No id for ${BENCH_USER.username}: POST /user answered ${registered.status}: ${registered.text}`);
+  return { roles: total ?? null, userId };
+}
+
+/** One request with a JSON body (if any); the body parsed when it is JSON. */
+async function api(baseUrl, method, urlPath, { headers = {}, body } = {}) {
+  const response = await fetch(`${baseUrl}${urlPath}`, {
+    method,
+    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON; the text says what happened
+  }
+  return { status: response.status, text, json };
+}
+
 // ---------------------------------------------------------------- measuring
 
 /** A discarded warm-up run, then the measured run with the same options, each starting on an idle server. */
-async function load(server, opts) {
+async function load(server, opts, alsoOurs = []) {
   const common = { pipelining: 1, timeout: 30, ...opts };
-  await waitForIdle(server);
+  await waitForIdle(server, alsoOurs);
   await autocannon({ ...common, duration: SETTINGS.warmupSeconds });
   // autocannon drops its connections at the end, but the server still finishes what they asked for
   // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
-  await waitForIdle(server);
-  const usage = startCpuAccounting([server.pid]);
+  await waitForIdle(server, alsoOurs);
+  const usage = startCpuAccounting([server.pid, ...alsoOurs]);
   const result = await autocannon({ ...common, duration: SETTINGS.duration });
   return { ...result, otherCpu: await usage.othersShare() };
 }
 
-/** Waits until the process has used almost no CPU for half a second (Linux /proc; elsewhere a fixed pause). */
-async function waitForIdle(proc) {
+/**
+ * Waits until the process (and the alsoOurs pids, e.g. its MySQL server) has used almost no CPU
+ * for half a second (Linux /proc; elsewhere a fixed pause).
+ */
+async function waitForIdle(proc, alsoOurs = []) {
   const deadline = Date.now() + IDLE_TIMEOUT_MS;
+  const ticks = async () => {
+    const all = await Promise.all([proc.pid, ...alsoOurs].map(cpuTicks));
+    return all[0] === null ? null : all.reduce((sum, t) => sum + (t ?? 0), 0);
+  };
   let quietSince = null;
-  let last = await cpuTicks(proc.pid);
+  let last = await ticks();
   if (last === null) return sleep(3000);
   while (Date.now() < deadline) {
     await sleep(100);
-    const now = await cpuTicks(proc.pid);
+    const now = await ticks();
     if (now === null) return;
     // Ticks are 10 ms: at most one tick per 100 ms is ~10% of a core, i.e. housekeeping only.
     if (now - last <= 1) {
@@ -380,7 +561,7 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
 
 // ---------------------------------------------------------------- report
 
-function printReport(runs, ratios, failed, busy) {
+function printReport(runs, ratios, failed, busy, mysqlPhase) {
   const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'others CPU'];
   const rows = runs.map((r) => [
     r.name,
@@ -404,10 +585,23 @@ function printReport(runs, ratios, failed, busy) {
     const mark = value === null ? 'no figure (failed run)' : value >= target ? 'ok' : 'BELOW TARGET';
     console.log(`${name} = ${value === null ? 'n/a' : value.toFixed(2)} (target >= ${target.toFixed(2)})  ${mark}`);
   }
+  if (mysqlPhase.skipped) {
+    console.log(`MySQL phase skipped: ${mysqlPhase.skipped}`);
+  } else if (mysqlPhase.error) {
+    console.log(`MySQL phase failed (no p99 figures): ${mysqlPhase.error.split('\n')[0]}`);
+  } else {
+    for (const t of mysqlPhase.targets) {
+      const mark = t.meetsTarget === null ? 'no figure (failed run)' : t.meetsTarget ? 'ok' : 'ABOVE TARGET';
+      console.log(`${t.name}: ${t.rps.toFixed(1)} req/s, p50 ${fmtMs(t.p50)} ms, p99 ${fmtMs(t.p99)} ms  p99 < ${t.targetMs} ms target: ${mark}`);
+    }
+  }
 
   console.log('');
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`);
   console.log(`bcrypt rounds ${SETTINGS.bcryptRounds}, database ${describeDatabase()}`);
+  if (mysqlPhase.version) {
+    console.log(`MySQL phase: ${mysqlPhase.version} at ${mysqlPhase.url} (${mysqlPhase.origin}); ${mysqlPhase.roles} roles, user id ${mysqlPhase.userId}`);
+  }
   console.log(`CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}% ("others CPU": share of both CPUs used by other processes during each run)`);
   const disturbed = runs.filter((r) => r.otherCpu > BUSY_WARNING);
   if (disturbed.length > 0) {
@@ -417,7 +611,7 @@ function printReport(runs, ratios, failed, busy) {
   for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}; statuses ${JSON.stringify(run.statuses)}`);
 }
 
-async function writeResults(runs, ratios, failed, busy) {
+async function writeResults(runs, ratios, failed, busy, mysqlPhase) {
   const file = path.join(os.tmpdir(), `identity-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const results = {
     date: new Date().toISOString(),
@@ -431,7 +625,17 @@ async function writeResults(runs, ratios, failed, busy) {
     settings: { duration: SETTINGS.duration, warmup: SETTINGS.warmupSeconds, connections: SETTINGS.connections, loginConnections: SETTINGS.loginConnections, pipelining: 1 },
     runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
     ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value !== null && r.value >= r.target }])),
-    ok: failed.length === 0,
+    mysql: {
+      skipped: mysqlPhase.skipped,
+      error: mysqlPhase.error,
+      server: mysqlPhase.origin,
+      url: mysqlPhase.url,
+      version: mysqlPhase.version,
+      roles: mysqlPhase.roles,
+      userId: mysqlPhase.userId,
+      p99Targets: mysqlPhase.targets,
+    },
+    ok: failed.length === 0 && !mysqlPhase.error,
   };
   await fsp.writeFile(file, JSON.stringify(results, null, 2) + '\n');
   return file;
@@ -439,11 +643,26 @@ async function writeResults(runs, ratios, failed, busy) {
 
 function describeDatabase() {
   if (!SETTINGS.databaseUrl) return 'sqlite';
+  return `mysql ${describeUrl(SETTINGS.databaseUrl)}`.trim();
+}
+
+/** host:port/db of a mysql:// URL, without the credentials. */
+function describeUrl(databaseUrl) {
   try {
-    const url = new URL(SETTINGS.databaseUrl);
-    return `mysql ${url.host}${url.pathname}`;
+    const url = new URL(databaseUrl);
+    return `${url.host}${url.pathname}`;
   } catch {
-    return 'mysql';
+    return '';
+  }
+}
+
+function redact(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable URL)';
   }
 }
 
@@ -502,7 +721,13 @@ async function stop(proc) {
 }
 
 async function cleanUp() {
+  // The identity servers first: they hold connections to the MySQL server.
   await Promise.all([...children].map(stop));
+  try {
+    await mysqlServer.stop();
+  } catch (error) {
+    console.error(`Stopping the MySQL server failed: ${error.message}`);
+  }
   if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
 }
 
@@ -533,12 +758,15 @@ for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
   });
 }
 
+// Last resort (an exit before cleanUp() could finish): no await possible any more.
+process.on('exit', () => mysqlServer.killSync());
+
 let exitCode = 0;
 try {
   await main();
 } catch (error) {
   exitCode = 1;
-  console.error(`\n${error instanceof Failure ? error.message : error?.stack ?? error}`);
+  if (!interrupted) console.error(`\n${error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? error}`);
 } finally {
   if (!interrupted) await cleanUp();
 }

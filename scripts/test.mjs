@@ -5,24 +5,18 @@
 //   npm test -- --test-name-pattern=login             extra args go to `node --test`
 //   TEST_DATABASE_URL=mysql://u:p@host:3306 npm test  use an existing server
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
-import { freePort } from './lib/free-port.mjs';
+import { createThrowawayServer, MysqlServerError } from './lib/mysql-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = path.join(ROOT, '.test-build');
-const SERVER_NAMES = ['mariadbd', 'mysqld'];
-const SERVER_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin'];
-const READY_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 20_000;
 const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
 
-/** The throw-away server once its temp dir exists: { tmpDir, proc }. */
-let db = null;
+/** The throw-away server (started only without TEST_DATABASE_URL); its helpers run through capture(). */
+const db = createThrowawayServer({ tmpPrefix: 'idsrv-test-db-', capture, checkAborted: throwIfAborted });
 /** Running helper processes (tsc, install-db, node --test). */
 const children = new Set();
 /** The signal that interrupted the run, if any. */
@@ -130,123 +124,8 @@ async function runTests(files, extraArgs, env) {
 // ---------------------------------------------------------------- MySQL / MariaDB
 
 /** Starts a private server; returns its URL, or null when no server is installed. */
-async function startThrowawayServer() {
-  const serverBin = findExecutable(SERVER_NAMES, [...pathDirs(), ...SERVER_DIRS]);
-  if (!serverBin) return null;
-
-  const { output: versionText } = await capture(serverBin, ['--version']);
-  const isMariaDb = /mariadb/i.test(versionText);
-
-  db = { tmpDir: await fsp.mkdtemp(path.join(os.tmpdir(), 'idsrv-test-db-')), proc: null };
-  const dataDir = path.join(db.tmpDir, 'data');
-  const errLog = path.join(db.tmpDir, 'err.log');
-
-  await initDataDir(serverBin, isMariaDb, dataDir);
-  const port = await freePort();
-  throwIfAborted();
-
-  db.proc = spawn(serverBin, serverArgs({ dataDir, errLog, port }), {
-    stdio: 'ignore',
-    // Keeps a terminal Ctrl+C away from the server: it is stopped explicitly, after the tests.
-    detached: true,
-  });
-  db.proc.on('error', () => {}); // e.g. EACCES; waitUntilReady() reports it as "did not start"
-  await waitUntilReady(port, errLog);
-  return `mysql://root@127.0.0.1:${port}`;
-}
-
-async function initDataDir(serverBin, isMariaDb, dataDir) {
-  let cmd, args;
-  if (isMariaDb) {
-    cmd = findExecutable(['mariadb-install-db', 'mysql_install_db'], installDbDirs(serverBin));
-    if (!cmd) throw new Failure(`Found ${serverBin} but no mariadb-install-db to initialise it.`);
-    // No --user even as root: with --user the script chowns the system-wide
-    // plugin/auth_pam_tool_dir, and the bootstrap runs fine as root without it.
-    args = [
-      '--no-defaults',
-      `--datadir=${dataDir}`,
-      '--auth-root-authentication-method=normal',
-      '--skip-test-db',
-    ];
-  } else {
-    // --initialize-insecure creates only root@localhost, which --skip-name-resolve
-    // does not match for TCP connections from 127.0.0.1.
-    const initFile = path.join(db.tmpDir, 'init.sql');
-    await fsp.writeFile(
-      initFile,
-      "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';\n" +
-        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n",
-    );
-    cmd = serverBin;
-    args = [
-      '--no-defaults',
-      '--initialize-insecure',
-      `--datadir=${dataDir}`,
-      `--init-file=${initFile}`,
-      ...rootUserArg(),
-    ];
-  }
-  const { code, output } = await capture(cmd, args);
-  throwIfAborted();
-  if (code !== 0) {
-    process.stderr.write(output);
-    throw new Failure(`Initialising the MySQL data dir failed (${path.basename(cmd)} exit code ${code}).`);
-  }
-}
-
-function serverArgs({ dataDir, errLog, port }) {
-  return [
-    '--no-defaults', // must come first; ignores /etc/mysql/* of a system installation
-    `--datadir=${dataDir}`,
-    `--socket=${path.join(db.tmpDir, 'mysql.sock')}`,
-    `--port=${port}`,
-    '--bind-address=127.0.0.1',
-    '--skip-name-resolve',
-    `--pid-file=${path.join(db.tmpDir, 'mysqld.pid')}`,
-    `--log-error=${errLog}`,
-    ...rootUserArg(),
-    // Durability is pointless for a throw-away server.
-    '--innodb-flush-log-at-trx-commit=2',
-    '--skip-log-bin',
-    '--innodb-buffer-pool-size=128M',
-    '--max-connections=500',
-  ];
-}
-
-/** mariadbd/mysqld refuse to run as root unless told to. */
-function rootUserArg() {
-  return process.getuid?.() === 0 ? ['--user=root'] : [];
-}
-
-async function waitUntilReady(port, errLog) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError;
-  while (Date.now() < deadline) {
-    throwIfAborted();
-    if (!isRunning(db.proc)) {
-      const how = db.proc.exitCode ?? db.proc.signalCode ?? 'did not start';
-      lastError = new Error(`server exited (${how})`);
-      break;
-    }
-    try {
-      const conn = await mysql.createConnection({
-        host: '127.0.0.1',
-        port,
-        user: 'root',
-        password: '',
-        connectTimeout: 2000,
-      });
-      await conn.end();
-      return;
-    } catch (err) {
-      lastError = err;
-      await sleep(200);
-    }
-  }
-  console.error(`--- last lines of ${errLog} ---\n${await tail(errLog, 30)}\n---`);
-  throw new Failure(
-    `MySQL server did not accept connections on 127.0.0.1:${port}: ${lastError?.message}`,
-  );
+function startThrowawayServer() {
+  return db.start();
 }
 
 async function describeServer(url) {
@@ -265,30 +144,14 @@ async function describeServer(url) {
 }
 
 /** Stops the server gracefully (SIGKILL after a timeout) and removes its temp dir. */
-async function stopServer() {
-  if (!db) return;
-  const { proc, tmpDir } = db;
-  if (proc && isRunning(proc)) {
-    proc.kill('SIGTERM');
-    const stopped = await Promise.race([exited(proc).then(() => true), sleep(STOP_TIMEOUT_MS)]);
-    if (!stopped) {
-      console.error(`MySQL server did not stop within ${STOP_TIMEOUT_MS / 1000}s; killing it.`);
-      proc.kill('SIGKILL');
-      await exited(proc);
-    }
-  }
-  await fsp.rm(tmpDir, { recursive: true, force: true, maxRetries: 5 });
-  db = null;
+function stopServer() {
+  return db.stop();
 }
 
 /** Last resort when exiting early: nothing can be awaited any more. */
 function killEverythingSync() {
   for (const child of children) killGroup(child, 'SIGKILL');
-  if (!db) return;
-  if (db.proc && isRunning(db.proc)) db.proc.kill('SIGKILL');
-  // Retries cover the moment until the kill has landed and the server stops writing.
-  fs.rmSync(db.tmpDir, { recursive: true, force: true, maxRetries: 10 });
-  db = null;
+  db.killSync();
 }
 
 // ---------------------------------------------------------------- processes
@@ -345,46 +208,6 @@ function throwIfAborted() {
 
 // ---------------------------------------------------------------- helpers
 
-function pathDirs() {
-  return (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-}
-
-function installDbDirs(serverBin) {
-  const binDirs = [path.dirname(serverBin), path.dirname(fs.realpathSync(serverBin))];
-  const baseDirs = binDirs.map((d) => path.dirname(d));
-  return [
-    ...binDirs,
-    ...baseDirs.flatMap((b) => [path.join(b, 'bin'), path.join(b, 'scripts')]),
-    ...pathDirs(),
-    '/usr/bin',
-    '/usr/local/bin',
-  ];
-}
-
-function findExecutable(names, dirs) {
-  for (const name of names) {
-    for (const dir of dirs) {
-      const candidate = path.join(dir, name);
-      try {
-        fs.accessSync(candidate, fs.constants.X_OK);
-        if (fs.statSync(candidate).isFile()) return candidate;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
-
-
-async function tail(file, lines) {
-  try {
-    return (await fsp.readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log written)';
-  }
-}
-
 function redact(url) {
   try {
     const u = new URL(url);
@@ -395,7 +218,6 @@ function redact(url) {
   }
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 // ---------------------------------------------------------------- entry point
@@ -426,7 +248,7 @@ let exitCode = 1;
 try {
   exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  if (!aborting) console.error(err instanceof Failure ? err.message : err);
+  if (!aborting) console.error(err instanceof Failure || err instanceof MysqlServerError ? err.message : err);
 } finally {
   try {
     await stopServer();

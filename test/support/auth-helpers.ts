@@ -43,3 +43,14 @@ export function assertEnvelope(body: unknown, code: number): // eslint-disable-n
   const text = JSON.stringify(body);
   assert.doesNotMatch(text, /stack|QueryFailedError|SELECT |INSERT |at \w+ \(/, 'no stack or SQL in the body');
 }
+
+/** Requests carrying a bearer token. */
+export function as(t: TestApp, accessToken: string) {
+  const auth = `Bearer ${accessToken}`;
+  return {
+    get: (path: string) => t.http().get(path).set('Authorization', auth),
+    post: (path: string, body?: unknown) => t.http().post(path).set('Authorization', auth).send(body as object),
+    put: (path: string, body?: unknown) => t.http().put(path).set('Authorization', auth).send(body as object),
+    delete: (path: string) => t.http().delete(path).set('Authorization', auth),
+  };
+}
