@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/paging';
@@ -6,29 +7,23 @@ export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
 const STATUSES = ['0', '1'];
 const DATA_SCOPES = ['1', '2', '3', '4', '5'];
 
+/** The rules of each role field, shared by its snake_case and camelCase spellings. */
+const RoleNameRules = () => applyDecorators(IsOptional(), IsString(), Length(1, 64));
+const RoleKeyRules = () =>
+  applyDecorators(IsOptional(), IsString(), Matches(ROLE_KEY, { message: '$property must start with a letter and hold only letters, digits and _ : . - (at most 64)' }));
+const RoleSortRules = () => applyDecorators(IsOptional(), IsInt(), Min(0), Max(99_999));
+const DataScopeRules = () => applyDecorators(IsOptional(), IsIn(DATA_SCOPES));
+const DeptIdsRules = () =>
+  applyDecorators(IsOptional(), IsArray(), ArrayMaxSize(1000), IsInt({ each: true }), Min(1, { each: true }), Max(2_147_483_647, { each: true }));
+
 /**
  * Role fields as the document names them (snake_case), or in camelCase: both
  * are accepted; when a field comes both ways the camelCase one wins.
  */
 export class RoleBodyDto {
-  @ApiPropertyOptional({ example: '运维', description: '角色名称' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  role_name?: string;
-
-  @ApiPropertyOptional({ example: 'ops', description: '角色权限字符串' })
-  @IsOptional()
-  @IsString()
-  @Matches(ROLE_KEY, { message: 'role_key must start with a letter and hold only letters, digits and _ : . - (at most 64)' })
-  role_key?: string;
-
-  @ApiPropertyOptional({ example: 2, description: '显示顺序' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(99_999)
-  role_sort?: number;
+  @ApiPropertyOptional({ example: '运维', description: '角色名称' }) @RoleNameRules() role_name?: string;
+  @ApiPropertyOptional({ example: 'ops', description: '角色权限字符串' }) @RoleKeyRules() role_key?: string;
+  @ApiPropertyOptional({ example: 2, description: '显示顺序' }) @RoleSortRules() role_sort?: number;
 
   @ApiPropertyOptional({ example: '0', enum: STATUSES, description: '角色状态（0正常 1停用）' })
   @IsOptional()
@@ -43,51 +38,16 @@ export class RoleBodyDto {
   remark?: string | null;
 
   @ApiPropertyOptional({ example: '1', enum: DATA_SCOPES, description: 'Data scope: 1 all, 2 custom departments, 3 own department, 4 own and below, 5 self' })
-  @IsOptional()
-  @IsIn(DATA_SCOPES)
+  @DataScopeRules()
   data_scope?: string;
 
-  @ApiPropertyOptional({ type: [Number], example: [1, 2], description: 'Departments of data scope 2' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
-  @Max(2_147_483_647, { each: true })
-  dept_ids?: number[];
+  @ApiPropertyOptional({ type: [Number], example: [1, 2], description: 'Departments of data scope 2' }) @DeptIdsRules() dept_ids?: number[];
 
-  @ApiPropertyOptional({ description: 'camelCase form of role_name' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 64)
-  roleName?: string;
-
-  @ApiPropertyOptional({ description: 'camelCase form of role_key' })
-  @IsOptional()
-  @IsString()
-  @Matches(ROLE_KEY, { message: 'roleKey must start with a letter and hold only letters, digits and _ : . - (at most 64)' })
-  roleKey?: string;
-
-  @ApiPropertyOptional({ description: 'camelCase form of role_sort' })
-  @IsOptional()
-  @IsInt()
-  @Min(0)
-  @Max(99_999)
-  roleSort?: number;
-
-  @ApiPropertyOptional({ description: 'camelCase form of data_scope' })
-  @IsOptional()
-  @IsIn(DATA_SCOPES)
-  dataScope?: string;
-
-  @ApiPropertyOptional({ type: [Number], description: 'camelCase form of dept_ids' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(1000)
-  @IsInt({ each: true })
-  @Min(1, { each: true })
-  @Max(2_147_483_647, { each: true })
-  deptIds?: number[];
+  @ApiPropertyOptional({ description: 'camelCase form of role_name' }) @RoleNameRules() roleName?: string;
+  @ApiPropertyOptional({ description: 'camelCase form of role_key' }) @RoleKeyRules() roleKey?: string;
+  @ApiPropertyOptional({ description: 'camelCase form of role_sort' }) @RoleSortRules() roleSort?: number;
+  @ApiPropertyOptional({ description: 'camelCase form of data_scope' }) @DataScopeRules() dataScope?: string;
+  @ApiPropertyOptional({ type: [Number], description: 'camelCase form of dept_ids' }) @DeptIdsRules() deptIds?: number[];
 }
 
 /** The fields of a role after the two spellings are merged. */
