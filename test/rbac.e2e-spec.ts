@@ -127,6 +127,16 @@ for (const database of testDatabases()) {
         }
       });
 
+      it('lets exactly one of several concurrent registrations of a name win', async () => {
+        const username = uniqueName('race');
+        const responses = await Promise.all(Array.from({ length: 5 }, () => t.http().post('/user').send({ username, password: PASSWORD })));
+        assert.deepEqual(
+          responses.map((r) => r.status).sort(),
+          [201, 409, 409, 409, 409],
+        );
+        assert.equal(await t.dataSource.getRepository(User).countBy({ username }), 1);
+      });
+
       it('closes registration with REGISTRATION_ENABLED=false', async () => {
         const closed = await t.restart({ REGISTRATION_ENABLED: 'false' });
         const response = await closed.http().post('/user').send({ username: uniqueName(), password: PASSWORD });
