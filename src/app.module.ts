@@ -6,6 +6,7 @@ import { DeptModule } from './dept/dept.module';
 import { HealthController } from './health/health.controller';
 import { PermissionModule } from './permission/permission.module';
 import { RoleModule } from './role/role.module';
+import { SessionModule } from './session/session.module';
 import { UserModule } from './user/user.module';
 import { SecurityModule } from './security/security.module';
 
@@ -15,7 +16,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forRoot(config), SecurityModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule],
+      imports: [DatabaseModule.forRoot(config), SecurityModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule, SessionModule],
       controllers: [HealthController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

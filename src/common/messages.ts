@@ -47,6 +47,8 @@ const CATALOG = {
   'error.adminRoleProtected': ['管理员角色不能删除或停用', 'The admin role cannot be deleted or disabled.'],
   'error.deptInUse': ['部门存在子部门或用户，不能删除', 'The department still has sub-departments or users.'],
   'error.deptCycle': ['上级部门不能是自己或下级部门', 'A department cannot move under itself.'],
+  'error.sessionNotFound': ['会话不存在', 'No such session.'],
+  'error.sessionAlreadyEnded': ['会话已结束', 'The session had already ended.'],
   'error.cannotDisableSelf': ['不能停用自己', 'You cannot disable yourself.'],
   'error.cannotDeleteSelf': ['不能删除自己', 'You cannot delete yourself.'],
   'error.lastAdmin': ['不能删除最后一个管理员', 'The last administrator cannot be removed.'],

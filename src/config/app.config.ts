@@ -32,6 +32,8 @@ export interface AppConfig {
   jwt: JwtConfig;
   refreshTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** How often the revocation log is read for other instances' revocations; 0 turns it off. */
+  revocationPollMs: number;
   bcryptRounds: number;
   adminUsername: string;
   registrationEnabled: boolean;
@@ -105,6 +107,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     refreshTtlSeconds: read.duration('REFRESH_TOKEN_TTL', 14 * 24 * 3600, 60, 365 * 24 * 3600),
     refreshReuseGraceSeconds: read.duration('REFRESH_REUSE_GRACE', 5, 0, 60),
+    revocationPollMs: read.integer('REVOCATION_POLL_MS', 500, 0, 60_000),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
     registrationEnabled: read.boolean('REGISTRATION_ENABLED', true),

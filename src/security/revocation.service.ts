@@ -4,6 +4,9 @@ import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 
+/** How far back each poll of the revocation log reads. */
+const POLL_WINDOW_MS = 60_000;
+
 interface UserRevocation {
   /** Tokens issued at or before this second are refused. */
   revokedAtSeconds: number;
@@ -18,8 +21,8 @@ interface UserRevocation {
  * transaction as the change that revokes; this view is loaded from it at start
  * and updated at once by whoever revokes here. An entry matters only while an
  * access token it affects can still be unexpired, and is forgotten after that.
- * Sharing revocations between instances only needs a feed that applies what
- * other instances append to the log (polling it, or Redis pub/sub).
+ * Other instances' revocations arrive by polling the log every
+ * REVOCATION_POLL_MS.
  */
 @Injectable()
 export class RevocationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,6 +30,9 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private readonly sessions = new Map<string, number>();
   private readonly users = new Map<string, UserRevocation>();
   private pruneTimer?: NodeJS.Timeout;
+  private pollTimer?: NodeJS.Timeout;
+  private polling = false;
+  private pollFailing = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -37,10 +43,15 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     await this.load();
     this.pruneTimer = setInterval(() => void this.prune(), 60_000);
     this.pruneTimer.unref();
+    if (this.config.revocationPollMs > 0) {
+      this.pollTimer = setInterval(() => void this.poll(), this.config.revocationPollMs);
+      this.pollTimer.unref();
+    }
   }
 
   onModuleDestroy(): void {
     clearInterval(this.pruneTimer);
+    clearInterval(this.pollTimer);
   }
 
   isRevoked(principal: Principal): boolean {
@@ -78,6 +89,30 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     const rows = await this.dataSource.getRepository(Revocation).find({ where: { expiresAt: MoreThan(new Date()) }, order: { id: 'ASC' } });
     for (const row of rows) this.apply(row.kind, row.subject, row.revokedAt);
     this.logger.log(`loaded ${rows.length} revocations still in force`);
+  }
+
+  /**
+   * Applies what other instances appended to the log. It reads the last
+   * minute rather than "after the last id seen": ids of concurrent
+   * transactions commit out of order, and instances' clocks differ a little.
+   * Applying an entry twice changes nothing.
+   */
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const since = new Date(Date.now() - POLL_WINDOW_MS);
+      const rows = await this.dataSource.getRepository(Revocation).find({ where: { revokedAt: MoreThan(since) } });
+      for (const row of rows) this.apply(row.kind, row.subject, row.revokedAt);
+      if (this.pollFailing) this.logger.log('reading the revocation log again');
+      this.pollFailing = false;
+    } catch (error) {
+      // Logged once per outage, not every half second.
+      if (!this.pollFailing) this.logger.warn(`cannot read the revocation log: ${(error as Error).message}`);
+      this.pollFailing = true;
+    } finally {
+      this.polling = false;
+    }
   }
 
   private async prune(now = Date.now()): Promise<void> {

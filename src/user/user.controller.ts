@@ -125,6 +125,34 @@ export class UserController {
     return new Reply('delete.success', null);
   }
 
+  @Post(':uid/kickout')
+  @Scopes('kickout')
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work.' })
+  async kickout(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
+    await this.users.kickoutAll(caller, uid);
+    return new Reply('ok', null);
+  }
+
+  @Post(':uid/disable')
+  @Scopes('disable')
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({ summary: 'Disable a user', description: 'It cannot log in, refresh or use any token. Not oneself, not the last administrator (409).' })
+  async disable(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
+    return new Reply('update.success', await this.users.setEnabled(caller, uid, false));
+  }
+
+  @Post(':uid/enable')
+  @Scopes('disable')
+  @HttpCode(200)
+  @ApiParam({ name: 'uid', example: 2 })
+  @ApiOperation({ summary: 'Enable a user', description: 'Old sessions stay ended.' })
+  async enable(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
+    return new Reply('update.success', await this.users.setEnabled(caller, uid, true));
+  }
+
   @Post(':uid/bind')
   @Scopes('userMan')
   @HttpCode(200)

@@ -149,6 +149,28 @@ export class UserService {
     return toUserDto(await this.find(this.dataSource.manager, userId));
   }
 
+  /** Ends every session and access token of the user. */
+  async kickoutAll(caller: Principal, userId: number): Promise<void> {
+    await this.transactions.run(async (em) => {
+      await this.find(em, userId);
+      await this.assertCanManage(em, caller, userId);
+      await this.auth.revokeUserSessions(em, userId, 'kickout');
+    });
+  }
+
+  /** Disabling ends every session at once; enabling brings none back. */
+  async setEnabled(caller: Principal, userId: number, enabled: boolean): Promise<UserDto> {
+    if (!enabled && String(userId) === caller.sub) throw new AppException(409, 'error.cannotDisableSelf');
+    await this.transactions.run(async (em) => {
+      const user = await this.find(em, userId);
+      await this.assertCanManage(em, caller, userId);
+      if (!enabled) await this.assertNotLastAdmin(em, userId);
+      await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: Number(caller.sub) });
+      if (!enabled && user.status !== USER_STATUS_DISABLED) await this.auth.revokeUserSessions(em, userId, 'disabled');
+    });
+    return toUserDto(await this.find(this.dataSource.manager, userId));
+  }
+
   async remove(caller: Principal, userId: number): Promise<void> {
     if (String(userId) === caller.sub) throw new AppException(409, 'error.cannotDeleteSelf');
     await this.transactions.run(async (em) => {

@@ -16,7 +16,10 @@ export class RevocationLog1763800000000 implements MigrationInterface {
           { name: 'revoked_at', type: 'datetime', precision: mysql ? 3 : undefined },
           { name: 'expires_at', type: 'datetime', precision: mysql ? 3 : undefined },
         ],
-        indices: [new TableIndex({ name: 'ix_revocation_expires_at', columnNames: ['expires_at'] })],
+        indices: [
+          new TableIndex({ name: 'ix_revocation_expires_at', columnNames: ['expires_at'] }),
+          new TableIndex({ name: 'ix_revocation_revoked_at', columnNames: ['revoked_at'] }),
+        ],
       }),
     );
   }

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/paging';
+
+export const SESSION_TYPES = ['password', 'sso', 'mobile', 'minted', 'personal'] as const;
+
+export class SessionQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ example: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647) userId?: number;
+  @ApiPropertyOptional({ example: '10.0.0.8' }) @IsOptional() @IsString() @MaxLength(64) ip?: string;
+  @ApiPropertyOptional({ enum: SESSION_TYPES }) @IsOptional() @IsIn(SESSION_TYPES) type?: string;
+  @ApiPropertyOptional({ description: 'true: not revoked and not expired; false: revoked or expired' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  active?: boolean;
+}
+
+/** A session as administrators see it: never a token or a hash. */
+export class SessionDto {
+  @ApiProperty({ example: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' }) id!: string;
+  @ApiProperty({ example: 'password', enum: SESSION_TYPES }) type!: string;
+  @ApiProperty({ example: 1 }) userId!: number;
+  @ApiProperty({ example: 'admin', nullable: true }) username!: string | null;
+  @ApiProperty({ example: '10.0.0.8' }) ip!: string;
+  @ApiProperty({ example: 'Mozilla/5.0' }) userAgent!: string;
+  @ApiProperty({ example: '2023-01-01 12:00:00' }) createdAt!: string | null;
+  @ApiProperty({ example: '2023-01-01 12:00:00' }) lastSeenAt!: string | null;
+  @ApiProperty({ example: '2023-01-15 12:00:00' }) expiresAt!: string | null;
+  @ApiProperty({ example: null, nullable: true }) revokedAt!: string | null;
+  @ApiProperty({ example: null, nullable: true }) revokeReason!: string | null;
+}

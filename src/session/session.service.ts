@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuthService } from '../auth/auth.service';
+import { Session } from '../auth/entities/session.entity';
+import { AppException } from '../common/app.exception';
+import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
+import { formatTime } from '../common/time';
+import { User } from '../user/entities/user.entity';
+import { SessionDto, SessionQueryDto } from './dto/session.dto';
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function assertSessionId(id: string): void {
+  if (!SESSION_ID.test(id)) throw new AppException(400, 'error.invalidId');
+}
+
+function toSessionDto(session: Session, username: string | null): SessionDto {
+  return {
+    id: session.id,
+    type: session.type,
+    userId: session.userId,
+    username,
+    ip: session.ip,
+    userAgent: session.userAgent,
+    createdAt: formatTime(session.createdAt),
+    lastSeenAt: formatTime(session.lastUsedAt),
+    expiresAt: formatTime(session.expiresAt),
+    revokedAt: formatTime(session.revokedAt),
+    revokeReason: session.revokeReason,
+  };
+}
+
+@Injectable()
+export class SessionService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly auth: AuthService,
+  ) {}
+
+  async search(query: SessionQueryDto, onlyUserId?: number): Promise<Page<SessionDto>> {
+    const builder = this.dataSource
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .leftJoin(User, 'u', 'u.user_id = s.user_id')
+      .addSelect('u.username', 'username');
+    const userId = onlyUserId ?? query.userId;
+    if (userId !== undefined) builder.andWhere('s.userId = :userId', { userId });
+    if (query.username) builder.andWhere(`u.username LIKE :username ${LIKE_ESCAPE}`, { username: containsPattern(query.username) });
+    if (query.ip) builder.andWhere('s.ip = :ip', { ip: query.ip });
+    if (query.type) builder.andWhere('s.type = :type', { type: query.type });
+    if (query.active === true) builder.andWhere('s.revokedAt IS NULL AND s.expiresAt > :now', { now: new Date() });
+    if (query.active === false) builder.andWhere('(s.revokedAt IS NOT NULL OR s.expiresAt <= :now)', { now: new Date() });
+    const total = await builder.getCount();
+    const { skip, take } = pageWindow(query);
+    const { entities, raw } = await builder.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'ASC').offset(skip).limit(take).getRawAndEntities();
+    return { total, list: entities.map((session, i) => toSessionDto(session, (raw[i] as { username?: string | null }).username ?? null)) };
+  }
+
+  /** Ends one session; `ownerId` limits it to that user's own sessions. Ending it twice is a 409. */
+  async kickout(sessionId: string, ownerId?: number): Promise<void> {
+    assertSessionId(sessionId);
+    const session = await this.dataSource.getRepository(Session).findOneBy({ id: sessionId });
+    if (!session || (ownerId !== undefined && session.userId !== ownerId)) throw new AppException(404, 'error.sessionNotFound');
+    if (!(await this.auth.revokeSession(sessionId, 'kickout'))) throw new AppException(409, 'error.sessionAlreadyEnded');
+  }
+}
