@@ -119,7 +119,7 @@ export class AuthService {
       await this.revokeSession(session.id, 'refresh_reuse');
       throw new AppException(401, 'error.refreshReused');
     }
-    const user = await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
+    const user = session.userId === null ? null : await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {
       await this.revokeSession(session.id, 'disabled');
       throw refreshInvalid();

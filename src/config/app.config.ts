@@ -32,6 +32,8 @@ export interface AppConfig {
   jwt: JwtConfig;
   refreshTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** The longest a minted token may live. */
+  mintMaxTtlSeconds: number;
   /** How often the revocation log is read for other instances' revocations; 0 turns it off. */
   revocationPollMs: number;
   bcryptRounds: number;
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     refreshTtlSeconds: read.duration('REFRESH_TOKEN_TTL', 14 * 24 * 3600, 60, 365 * 24 * 3600),
     refreshReuseGraceSeconds: read.duration('REFRESH_REUSE_GRACE', 5, 0, 60),
+    mintMaxTtlSeconds: read.duration('MINT_MAX_TTL', 30 * 86400, 60, 366 * 86400),
     revocationPollMs: read.integer('REVOCATION_POLL_MS', 500, 0, 60_000),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),

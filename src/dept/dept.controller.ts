@@ -4,7 +4,7 @@ import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
-import type { Principal } from '../security/principal';
+import { actorIdOf, Principal } from '../security/principal';
 import { DeptService } from './dept.service';
 import { CreateDeptDto, DeptDto, UpdateDeptDto } from './dto/dept.dto';
 
@@ -37,7 +37,7 @@ export class DeptController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a department', description: 'Sibling names are unique (409).' })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: CreateDeptDto): Promise<Reply<DeptDto>> {
-    return new Reply('create.success', await this.depts.create(Number(caller.sub), body));
+    return new Reply('create.success', await this.depts.create(actorIdOf(caller), body));
   }
 
   @Put(':id')
@@ -46,7 +46,7 @@ export class DeptController {
   @ApiParam({ name: 'id', example: 2 })
   @ApiOperation({ summary: 'Change or move a department', description: 'Moving it moves its subtree; a move under itself is refused (400).' })
   async update(@CurrentPrincipal() caller: Principal, @Param('id', ParseIdPipe) id: number, @Body() body: UpdateDeptDto): Promise<Reply<DeptDto>> {
-    return new Reply('update.success', await this.depts.update(Number(caller.sub), id, body));
+    return new Reply('update.success', await this.depts.update(actorIdOf(caller), id, body));
   }
 
   @Delete(':id')

@@ -45,7 +45,7 @@ export class DeptService {
     return toDeptDto(dept);
   }
 
-  async create(callerId: number, input: CreateDeptDto): Promise<DeptDto> {
+  async create(callerId: number | null, input: CreateDeptDto): Promise<DeptDto> {
     const id = await this.write(async (manager) => {
       const parentId = input.parentId ?? 0;
       const ancestors = await this.ancestorsUnder(manager, parentId);
@@ -65,7 +65,7 @@ export class DeptService {
     return this.get(id);
   }
 
-  async update(callerId: number, id: number, input: UpdateDeptDto): Promise<DeptDto> {
+  async update(callerId: number | null, id: number, input: UpdateDeptDto): Promise<DeptDto> {
     await this.write(async (manager) => {
       const repository = manager.getRepository(Dept);
       const dept = await repository.findOneBy({ id });

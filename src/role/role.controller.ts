@@ -8,7 +8,7 @@ import { ParseIdPipe } from '../common/parse-id.pipe';
 import { validated } from '../common/validate';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
-import type { Principal } from '../security/principal';
+import { actorIdOf, Principal } from '../security/principal';
 import { RoleBodyDto, RoleDetailDto, RoleDto, roleInput, RoleListQueryDto } from './dto/role.dto';
 import { RoleService } from './role.service';
 
@@ -51,7 +51,7 @@ export class RoleController {
   @ApiBody({ type: RoleBodyDto, examples: { document: { value: { role_name: '运维', role_key: 'ops', role_sort: 2, status: '0', remark: '运维人员' } } } })
   @ApiOperation({ summary: '新增角色 Create a role', description: 'role_name and role_key are required; a role starts without permissions (PUT /perm).' })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: RoleBodyDto): Promise<Reply<RoleDetailDto>> {
-    return new Reply('create.success', await this.roles.create(Number(caller.sub), roleInput(body)));
+    return new Reply('create.success', await this.roles.create(actorIdOf(caller), roleInput(body)));
   }
 
   @Put(':roleId')
@@ -60,7 +60,7 @@ export class RoleController {
   @ApiParam({ name: 'roleId', example: 2 })
   @ApiOperation({ summary: '修改角色 Change a role', description: 'Only the given fields change. The admin role cannot be disabled or renamed.' })
   async update(@CurrentPrincipal() caller: Principal, @Param('roleId', ParseIdPipe) roleId: number, @Body() body: RoleBodyDto): Promise<Reply<RoleDetailDto>> {
-    return new Reply('update.success', await this.roles.update(Number(caller.sub), roleId, roleInput(body)));
+    return new Reply('update.success', await this.roles.update(actorIdOf(caller), roleId, roleInput(body)));
   }
 
   @Delete(':roleId')

@@ -53,7 +53,7 @@ export class RoleService {
     };
   }
 
-  async create(callerId: number, input: RoleInput): Promise<RoleDetailDto> {
+  async create(callerId: number | null, input: RoleInput): Promise<RoleDetailDto> {
     const missing = (['roleName', 'roleKey'] as const).filter((field) => input[field] === undefined);
     if (missing.length > 0) throw new AppException(400, 'error.validation', { errors: missing.map((field) => ({ field, messages: [`${field} is required`] })) });
     const id = await this.write(async (manager) => {
@@ -75,7 +75,7 @@ export class RoleService {
     return this.get(id);
   }
 
-  async update(callerId: number, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
+  async update(callerId: number | null, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
     await this.write(async (manager) => {
       const repository = manager.getRepository(Role);
       const role = await repository.findOne({ where: { id: roleId }, relations: { depts: true } });

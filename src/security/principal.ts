@@ -8,11 +8,30 @@ export interface Principal {
   exp: number;
   sid: string;
   scope: string[];
-  username: string;
+  /** Absent from tokens minted for a subject that is not a user. */
+  username?: string;
+  /** Minted tokens: who minted them (RFC 8693 actor). */
+  act?: { sub: string };
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+}
+
+/**
+ * The user a token speaks for: its numeric subject, unless the token was
+ * minted by someone else for that subject (then it speaks for no user, and
+ * cannot use another user's self-service routes).
+ */
+export function userIdOf(principal: Principal): number | undefined {
+  if (principal.act && principal.act.sub !== principal.sub) return undefined;
+  return /^[1-9]\d{0,9}$/.test(principal.sub) ? Number(principal.sub) : undefined;
+}
+
+/** The user behind an action, for createBy/updateBy: the minter of a minted token, else the subject. */
+export function actorIdOf(principal: Principal): number | null {
+  const id = principal.act?.sub ?? principal.sub;
+  return /^[1-9]\d{0,9}$/.test(id) ? Number(id) : null;
 }

@@ -11,6 +11,19 @@ export interface AccessTokenSubject {
   scopes: string[];
 }
 
+export interface MintedTokenClaims {
+  /** jti and sid: the id of the session row that records the token. */
+  id: string;
+  subject: string;
+  audience: string;
+  scopes: string[];
+  /** Unix seconds. */
+  expiresAt: number;
+  username?: string;
+  /** The minting user's id, for the `act` claim. */
+  actor?: string;
+}
+
 /** The header jsonwebtoken writes for HS256; seeing exactly it spares a JSON parse per request. */
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const MAX_TOKEN_LENGTH = 8192;
@@ -54,6 +67,23 @@ export class TokenService {
       sid: subject.sessionId,
       scope: subject.scopes,
       username: subject.username,
+    };
+    return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
+  }
+
+  /** A token for any subject and audience, minted by an administrator or for oneself. */
+  signMintedToken(token: MintedTokenClaims, now = Date.now()): string {
+    const claims: Principal = {
+      jti: token.id,
+      iss: this.config.jwt.issuer,
+      sub: token.subject,
+      aud: token.audience,
+      iat: Math.floor(now / 1000),
+      exp: token.expiresAt,
+      sid: token.id,
+      scope: token.scopes,
+      ...(token.username !== undefined ? { username: token.username } : {}),
+      ...(token.actor !== undefined ? { act: { sub: token.actor } } : {}),
     };
     return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
   }
@@ -109,7 +139,8 @@ export class TokenService {
     if (iss !== this.config.jwt.issuer) return false;
     const audience = this.config.jwt.audience;
     if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) return false;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string' || typeof username !== 'string') return false;
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return false;
+    if (username !== undefined && typeof username !== 'string') return false;
     return Array.isArray(scope) && scope.every((item) => typeof item === 'string');
   }
 }

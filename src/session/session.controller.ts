@@ -3,7 +3,15 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger'
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
-import type { Principal } from '../security/principal';
+import { Principal, userIdOf } from '../security/principal';
+import { AppException } from '../common/app.exception';
+
+/** Own sessions belong to a user; a token minted for another subject has none. */
+function ownUserId(caller: Principal): number {
+  const id = userIdOf(caller);
+  if (id === undefined) throw new AppException(403, 'error.notAUser');
+  return id;
+}
 import { SessionDto, SessionQueryDto } from './dto/session.dto';
 import { SessionService } from './session.service';
 
@@ -40,7 +48,7 @@ export class SessionController {
   @ApiOperation({ summary: 'The caller’s own sessions' })
   @ApiOkResponse(pageExample)
   async mine(@CurrentPrincipal() caller: Principal, @Query() query: SessionQueryDto): Promise<Reply<Page<SessionDto>>> {
-    return new Reply('query.success', await this.sessions.search(query, Number(caller.sub)));
+    return new Reply('query.success', await this.sessions.search(query, ownUserId(caller)));
   }
 
   @Delete('mine/:id')
@@ -49,7 +57,7 @@ export class SessionController {
   @ApiParam({ name: 'id', example: sessionExample.id })
   @ApiOperation({ summary: 'End one of the caller’s own sessions', description: '404 for a session of someone else.' })
   async endMine(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<Reply<null>> {
-    await this.sessions.kickout(id, Number(caller.sub));
+    await this.sessions.kickout(id, ownUserId(caller));
     return new Reply('ok', null);
   }
 

@@ -20,6 +20,10 @@ function toSessionDto(session: Session, username: string | null): SessionDto {
     type: session.type,
     userId: session.userId,
     username,
+    subject: session.subject,
+    audience: session.audience,
+    scopes: session.scopes ? (JSON.parse(session.scopes) as string[]) : null,
+    mintedBy: session.mintedBy,
     ip: session.ip,
     userAgent: session.userAgent,
     createdAt: formatTime(session.createdAt),
@@ -45,7 +49,9 @@ export class SessionService {
       .addSelect('u.username', 'username');
     const userId = onlyUserId ?? query.userId;
     if (userId !== undefined) builder.andWhere('s.userId = :userId', { userId });
-    if (query.username) builder.andWhere(`u.username LIKE :username ${LIKE_ESCAPE}`, { username: containsPattern(query.username) });
+    if (query.username) {
+      builder.andWhere(`(u.username LIKE :username ${LIKE_ESCAPE} OR s.subject LIKE :username ${LIKE_ESCAPE})`, { username: containsPattern(query.username) });
+    }
     if (query.ip) builder.andWhere('s.ip = :ip', { ip: query.ip });
     if (query.type) builder.andWhere('s.type = :type', { type: query.type });
     if (query.active === true) builder.andWhere('s.revokedAt IS NULL AND s.expiresAt > :now', { now: new Date() });

@@ -13,7 +13,7 @@ import { Dept } from '../dept/entities/dept.entity';
 import { ADMIN_ROLE_KEY, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
 import { assertCanGrant } from '../security/grants';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
-import type { Principal } from '../security/principal';
+import { actorIdOf, Principal, userIdOf } from '../security/principal';
 import { isCommonPassword } from './common-passwords';
 import { RegisteredDto, UpdateUserDto, USERNAME, UserDto, UserInfoDto, UserListQueryDto } from './dto/user.dto';
 import { User, USER_STATUS_DISABLED, usernameKey } from './entities/user.entity';
@@ -81,7 +81,7 @@ export class UserService {
   }
 
   async get(caller: Principal, userId: number): Promise<UserDto> {
-    if (String(userId) !== caller.sub && !caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
+    if (userIdOf(caller) !== userId && !caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
     return toUserDto(await this.find(this.dataSource.manager, userId));
   }
 
@@ -102,7 +102,7 @@ export class UserService {
    * a target that holds no scope the caller lacks.
    */
   async update(caller: Principal, userId: number, input: UpdateUserDto): Promise<UserDto> {
-    const self = String(userId) === caller.sub;
+    const self = userIdOf(caller) === userId;
     const manager = caller.scope.includes(USER_MAN);
     if (!self && !manager) throw new AppException(403, 'error.forbidden');
     const newHash = input.password !== undefined ? await this.newPasswordHash(input.password) : undefined;
@@ -136,7 +136,7 @@ export class UserService {
         if (changes.includes(field)) (user as unknown as Record<string, unknown>)[field] = input[field] === '' ? null : input[field];
       }
       if (newHash) user.passwordHash = newHash;
-      user.updateBy = Number(caller.sub);
+      user.updateBy = actorIdOf(caller);
       await em.getRepository(User).save(user);
 
       if (changes.includes('status') && user.status === USER_STATUS_DISABLED) {
@@ -160,19 +160,19 @@ export class UserService {
 
   /** Disabling ends every session at once; enabling brings none back. */
   async setEnabled(caller: Principal, userId: number, enabled: boolean): Promise<UserDto> {
-    if (!enabled && String(userId) === caller.sub) throw new AppException(409, 'error.cannotDisableSelf');
+    if (!enabled && userIdOf(caller) === userId) throw new AppException(409, 'error.cannotDisableSelf');
     await this.transactions.run(async (em) => {
       const user = await this.find(em, userId);
       await this.assertCanManage(em, caller, userId);
       if (!enabled) await this.assertNotLastAdmin(em, userId);
-      await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: Number(caller.sub) });
+      await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: actorIdOf(caller) });
       if (!enabled && user.status !== USER_STATUS_DISABLED) await this.auth.revokeUserSessions(em, userId, 'disabled');
     });
     return toUserDto(await this.find(this.dataSource.manager, userId));
   }
 
   async remove(caller: Principal, userId: number): Promise<void> {
-    if (String(userId) === caller.sub) throw new AppException(409, 'error.cannotDeleteSelf');
+    if (actorIdOf(caller) === userId) throw new AppException(409, 'error.cannotDeleteSelf');
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
       await this.assertCanManage(em, caller, userId);
@@ -202,7 +202,7 @@ export class UserService {
       const losesAdmin = user.roles.some((r) => r.roleKey === ADMIN_ROLE_KEY) && !roles.some((r) => r.roleKey === ADMIN_ROLE_KEY);
       if (losesAdmin) await this.assertNotLastAdmin(em, userId);
       user.roles = roles;
-      user.updateBy = Number(caller.sub);
+      user.updateBy = actorIdOf(caller);
       await em.getRepository(User).save(user);
     });
   }
@@ -211,11 +211,13 @@ export class UserService {
   async info(caller: Principal, username?: string): Promise<{ user: UserInfoDto }> {
     const users = this.dataSource.getRepository(User);
     let user: User | null;
-    if (username !== undefined && usernameKey(username) !== usernameKey(caller.username)) {
+    const own = userIdOf(caller);
+    if (username !== undefined && (own === undefined || usernameKey(username) !== usernameKey(caller.username ?? ''))) {
       if (!caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
       user = await users.findOne({ where: { usernameKey: usernameKey(username) }, relations: { roles: { depts: true } } });
     } else {
-      user = await users.findOne({ where: { id: Number(caller.sub) }, relations: { roles: { depts: true } } });
+      if (own === undefined) throw new AppException(403, 'error.notAUser');
+      user = await users.findOne({ where: { id: own }, relations: { roles: { depts: true } } });
     }
     if (!user) throw userNotFound();
 

@@ -1,17 +1,37 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type SessionType = 'password' | 'sso' | 'mobile';
+export type SessionType = 'password' | 'sso' | 'mobile' | 'minted' | 'personal';
 
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'client_mismatch' | 'kickout' | 'disabled' | 'deleted' | 'password_changed';
 
-/** One login: the refresh tokens it rotates through live in auth_refresh_token. */
+/**
+ * One login (the refresh tokens it rotates through live in auth_refresh_token),
+ * or one minted token (type minted or personal; its id is the token's jti and sid).
+ */
 @Entity({ name: 'auth_session' })
 export class Session {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
 
-  @Column({ name: 'user_id', type: 'int' })
-  userId!: number;
+  /** The user; null for a token minted for a subject that is not a user. */
+  @Column({ name: 'user_id', type: 'int', nullable: true })
+  userId!: number | null;
+
+  /** Minted tokens: the `sub` they carry. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  subject!: string | null;
+
+  /** Minted tokens: the `aud` they carry. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  audience!: string | null;
+
+  /** Minted tokens: the scopes they carry, as JSON. */
+  @Column({ type: 'varchar', length: 4000, nullable: true })
+  scopes!: string | null;
+
+  /** Minted tokens: the user who minted them. */
+  @Column({ name: 'minted_by', type: 'int', nullable: true })
+  mintedBy!: number | null;
 
   @Column({ type: 'varchar', length: 16, default: 'password' })
   type!: SessionType;

@@ -1,0 +1,39 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { clientOf } from '../auth/session-headers';
+import { Reply } from '../common/envelope';
+import { CurrentPrincipal, Scopes } from '../security/decorators';
+import type { Principal } from '../security/principal';
+import { GenerateJwtDto, PersonalTokenDto } from './dto/mint.dto';
+import { MintService } from './mint.service';
+
+const tokenExample = { schema: { example: { code: 200, message: '操作成功', msg: '操作成功', data: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' } } };
+
+@ApiTags('令牌 Tokens')
+@Controller('user')
+export class MintController {
+  constructor(private readonly mint: MintService) {}
+
+  @Post('generateJwt')
+  @Scopes('generateJwt')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'generateJwt: mint a token for any subject',
+    description:
+      'The token carries `act: {sub: <caller>}`; its `jti` and `iss` are the server’s (the requested jwtId and issuer are recorded). `authorities` must be a subset of the caller’s scopes (403), its scopes when omitted. `expiresAt` must be in the future and at most MINT_MAX_TTL ahead (400). It can be searched and revoked like a session.',
+  })
+  @ApiOkResponse(tokenExample)
+  async generate(@CurrentPrincipal() caller: Principal, @Body() body: GenerateJwtDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
+    return new Reply('ok', await this.mint.generate(caller, body, clientOf(request)));
+  }
+
+  @Post('getJwt')
+  @Scopes('getJwt')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'getJwt: a personal access token for the caller', description: 'For scripts: the caller’s own identity, a subset of its scopes, the same limits as generateJwt.' })
+  @ApiOkResponse(tokenExample)
+  async personal(@CurrentPrincipal() caller: Principal, @Body() body: PersonalTokenDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
+    return new Reply('ok', await this.mint.personal(caller, body, clientOf(request)));
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { ClientInfo } from '../auth/auth.service';
+import { Session } from '../auth/entities/session.entity';
+import { AppException } from '../common/app.exception';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { Transactions } from '../database/transactions';
+import { assertCanGrant } from '../security/grants';
+import { actorIdOf, Principal, userIdOf } from '../security/principal';
+import { TokenService } from '../security/token.service';
+import { expiresAtSeconds, GenerateJwtDto, PersonalTokenDto } from './dto/mint.dto';
+
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * Mints tokens: for any subject (generateJwt) or for the caller itself
+ * (getJwt, a personal access token). Each is recorded as a session of type
+ * minted or personal, so it can be searched and revoked like a login.
+ */
+@Injectable()
+export class MintService {
+  private readonly logger = new Logger(MintService.name);
+
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly tokens: TokenService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  generate(caller: Principal, input: GenerateJwtDto, client: ClientInfo): Promise<string> {
+    return this.mint(caller, input, client, { type: 'minted', subject: input.subject });
+  }
+
+  personal(caller: Principal, input: PersonalTokenDto, client: ClientInfo): Promise<string> {
+    const userId = userIdOf(caller);
+    if (userId === undefined) throw new AppException(403, 'error.notAUser');
+    return this.mint(caller, input, client, { type: 'personal', subject: String(userId), userId, username: caller.username });
+  }
+
+  private async mint(
+    caller: Principal,
+    input: PersonalTokenDto & Partial<Pick<GenerateJwtDto, 'issuer' | 'jwtId'>>,
+    client: ClientInfo,
+    target: { type: 'minted' | 'personal'; subject: string; userId?: number; username?: string },
+  ): Promise<string> {
+    const scopes = [...new Set(input.authorities ?? caller.scope)].sort();
+    assertCanGrant(caller, scopes);
+    const now = Date.now();
+    const nowSeconds = Math.floor(now / 1000);
+    const expiresAt = expiresAtSeconds(input.expiresAt) ?? nowSeconds + Math.min(DEFAULT_LIFETIME_SECONDS, this.config.mintMaxTtlSeconds);
+    if (expiresAt <= nowSeconds) throw new AppException(400, 'error.expiryInPast');
+    if (expiresAt > nowSeconds + this.config.mintMaxTtlSeconds) throw new AppException(400, 'error.expiryTooFar', { maxSeconds: this.config.mintMaxTtlSeconds });
+
+    const id = randomUUID();
+    const audience = input.audience ?? this.config.jwt.audience;
+    const mintedBy = actorIdOf(caller);
+    await this.transactions.run((manager) =>
+      manager.getRepository(Session).insert({
+        id,
+        userId: target.userId ?? null,
+        type: target.type,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        rotation: 0,
+        createdAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt: new Date(expiresAt * 1000),
+        subject: target.subject,
+        audience,
+        scopes: JSON.stringify(scopes),
+        mintedBy,
+      }),
+    );
+    this.logger.log({ msg: 'token minted', jti: id, type: target.type, subject: target.subject, audience, scopes, expiresAt, mintedBy, requestedJwtId: input.jwtId, requestedIssuer: input.issuer });
+    return this.tokens.signMintedToken({
+      id,
+      subject: target.subject,
+      audience,
+      scopes,
+      expiresAt,
+      username: target.username,
+      actor: target.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
+    });
+  }
+}
