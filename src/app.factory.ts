@@ -5,6 +5,8 @@ import { LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
+import { registerAuditHook } from './audit/audit.hook';
+import { AuditService } from './audit/audit.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { clientErrorHandler } from './common/client-error';
 import { registerEnvelopeHook } from './common/envelope.hook';
@@ -54,6 +56,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   registerEnvelopeHook(app.getHttpAdapter().getInstance());
+  registerAuditHook(app.getHttpAdapter().getInstance(), app.get(AuditService));
   if (config.docsEnabled) setupDocs(app);
   await app.init();
   return app;

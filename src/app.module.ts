@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
@@ -16,7 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forRoot(config), SecurityModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule, SessionModule],
+      imports: [DatabaseModule.forRoot(config), SecurityModule, AuditModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule, SessionModule],
       controllers: [HealthController],
       providers: [{ provide: APP_CONFIG, useValue: config }],
       exports: [APP_CONFIG],

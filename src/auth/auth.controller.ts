@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Audited, noteAudit } from '../audit/audited.decorator';
 import { ApiCookieAuth, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../common/app.exception';
@@ -9,6 +10,13 @@ import { Public, Scopes } from '../security/decorators';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
 import { clearSessionCookie, clientOf, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
+
+/** A refresh's audit action: a success, a reuse of a rotated token, a client that moved, or another failure. */
+function refreshAction(status: number, errorKey: string | undefined): string {
+  if (status < 400) return 'refresh';
+  if (status === 403) return 'session_bound_mismatch';
+  return errorKey === 'error.refreshReused' ? 'refresh_reuse' : 'refresh_failed';
+}
 
 const errorExample = (code: number, message: string) => ({ schema: { example: { code, message, msg: message, data: null } } });
 
@@ -24,6 +32,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @Audited({ action: (status) => (status === 200 ? 'login' : 'login_failed'), keep: ['username'] })
   @HttpCode(200)
   @ApiOperation({
     summary: '登录 Log in',
@@ -49,13 +58,16 @@ export class AuthController {
   @ApiResponse({ status: 400, description: 'Malformed body', ...errorExample(400, '请求参数错误') })
   @ApiResponse({ status: 401, description: 'Unknown user, wrong password or disabled user', ...errorExample(401, '用户名或密码错误') })
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<LoginResultDto>> {
+    noteAudit(request, { actor: String(body.username).slice(0, 64) });
     const issued = await this.auth.login(body.username, body.password, clientOf(request));
+    noteAudit(request, { actor: String(issued.userId) });
     sendSessionTokens(reply, issued, this.config);
     return new Reply('login.success', { token: issued.accessToken, userId: issued.userId });
   }
 
   @Post('session')
   @Public()
+  @Audited({ action: refreshAction })
   @HttpCode(204)
   @ApiOperation({
     summary: '获取新的session Refresh the session',
@@ -75,11 +87,13 @@ export class AuthController {
   @ApiResponse({ status: 403, description: 'User-Agent or IP differs from the login: the session is revoked', ...errorExample(403, '客户端与登录时不一致，会话已吊销') })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const issued = await this.auth.refresh(refreshCookie(request), refreshHeader(request), clientOf(request));
+    noteAudit(request, { actor: String(issued.userId) });
     sendSessionTokens(reply, issued, this.config);
   }
 
   @Post('logout')
   @Public()
+  @Audited({ action: 'logout' })
   @HttpCode(200)
   @ApiOperation({ summary: '退出登录 Log out', description: 'Revokes the session named by the access token and/or the refresh token, and clears the cookie.' })
   @ApiHeader({ name: 'Authorization', required: false, description: 'Bearer + access token' })
@@ -90,6 +104,7 @@ export class AuthController {
     const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;
     const fromRefreshToken = await this.auth.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
     if (!fromAccessToken && !fromRefreshToken) throw new AppException(401, 'error.logoutUnauthenticated');
+    noteAudit(request, { target: [fromAccessToken, fromRefreshToken].filter(Boolean).join(',') });
     for (const sessionId of new Set([fromAccessToken, fromRefreshToken])) {
       if (sessionId) await this.auth.revokeSession(sessionId, 'logout');
     }

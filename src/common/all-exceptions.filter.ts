@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import '../audit/audited.decorator';
 import { envelope } from './envelope';
 import { classifyError } from './error-classifier';
 import { message, preferredLanguage } from './messages';
@@ -12,6 +13,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   } else if (status === 503) {
     logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
   }
+  request.errorKey = messageKey;
   const text = message(messageKey, preferredLanguage(request.headers['accept-language']));
   const body = envelope(status, text, unexpected ? { requestId: request.id } : data);
   reply.header('x-request-id', request.id);

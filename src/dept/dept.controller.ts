@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Audited } from '../audit/audited.decorator';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -34,6 +35,7 @@ export class DeptController {
 
   @Post()
   @Scopes('userMan')
+  @Audited({ action: 'dept_change', keep: ['parentId', 'deptName'] })
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a department', description: 'Sibling names are unique (409).' })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: CreateDeptDto): Promise<Reply<DeptDto>> {
@@ -42,6 +44,7 @@ export class DeptController {
 
   @Put(':id')
   @Scopes('userMan')
+  @Audited({ action: 'dept_change', target: 'id', keep: ['parentId', 'deptName', 'status'] })
   @HttpCode(200)
   @ApiParam({ name: 'id', example: 2 })
   @ApiOperation({ summary: 'Change or move a department', description: 'Moving it moves its subtree; a move under itself is refused (400).' })
@@ -51,6 +54,7 @@ export class DeptController {
 
   @Delete(':id')
   @Scopes('userMan')
+  @Audited({ action: 'dept_change', target: 'id' })
   @HttpCode(200)
   @ApiParam({ name: 'id', example: 2 })
   @ApiOperation({ summary: 'Delete a department', description: '409 while it has sub-departments or users.' })

@@ -1,5 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Audited, noteAudit } from '../audit/audited.decorator';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
@@ -38,24 +40,32 @@ export class PermissionController {
 
   @Put()
   @Scopes('role')
+  @Audited({ action: 'permission_change' })
   @HttpCode(200)
   @ApiOperation({
     summary: '修改角色权限 Set a role’s permissions',
     description: '`?roleId=2&permissions=a&permissions=b`, or the same as a JSON body. The role ends up with exactly these; unknown codes → 400, codes the caller does not hold → 403, and nothing changes.',
   })
   @ApiOkResponse({ schema: { example: { code: 200, message: '修改成功', msg: '修改成功', data: null } } })
-  async setForRole(@CurrentPrincipal() caller: Principal, @Query() query: SetRolePermissionsDto, @Body() body: SetRolePermissionsDto): Promise<Reply<null>> {
+  async setForRole(
+    @CurrentPrincipal() caller: Principal,
+    @Query() query: SetRolePermissionsDto,
+    @Body() body: SetRolePermissionsDto,
+    @Req() request: FastifyRequest,
+  ): Promise<Reply<null>> {
     const roleId = body?.roleId ?? query.roleId;
     const codes = body?.permissions ?? query.permissions;
     if (roleId === undefined || codes === undefined) {
       throw new AppException(400, 'error.validation', { errors: [{ field: roleId === undefined ? 'roleId' : 'permissions', messages: ['is required'] }] });
     }
+    noteAudit(request, { target: String(roleId), details: { permissions: codes } });
     await this.permissions.setRolePermissions(caller, roleId, codes);
     return new Reply('update.success', null);
   }
 
   @Post()
   @Scopes('role')
+  @Audited({ action: 'permission_change', keep: ['code', 'name'] })
   @HttpCode(201)
   @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services.' })
   async create(@Body() body: CreatePermissionDto): Promise<Reply<PermissionDto>> {
@@ -64,6 +74,7 @@ export class PermissionController {
 
   @Delete(':code')
   @Scopes('role')
+  @Audited({ action: 'permission_change', target: 'code' })
   @HttpCode(200)
   @ApiParam({ name: 'code', example: 'publish' })
   @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role holds it.' })

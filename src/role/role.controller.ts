@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { Audited } from '../audit/audited.decorator';
 import { Reply } from '../common/envelope';
 import { readGetBody } from '../common/get-body';
 import type { Page } from '../common/paging';
@@ -47,6 +48,7 @@ export class RoleController {
 
   @Post()
   @Scopes('role')
+  @Audited({ action: 'role_change', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
   @HttpCode(201)
   @ApiBody({ type: RoleBodyDto, examples: { document: { value: { role_name: '运维', role_key: 'ops', role_sort: 2, status: '0', remark: '运维人员' } } } })
   @ApiOperation({ summary: '新增角色 Create a role', description: 'role_name and role_key are required; a role starts without permissions (PUT /perm).' })
@@ -56,6 +58,7 @@ export class RoleController {
 
   @Put(':roleId')
   @Scopes('role')
+  @Audited({ action: 'role_change', target: 'roleId', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
   @ApiOperation({ summary: '修改角色 Change a role', description: 'Only the given fields change. The admin role cannot be disabled or renamed.' })
@@ -65,6 +68,7 @@ export class RoleController {
 
   @Delete(':roleId')
   @Scopes('role')
+  @Audited({ action: 'role_change', target: 'roleId' })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
   @ApiOperation({ summary: '删除角色 Delete a role', description: '409 while users are bound to it, and for the admin role.' })

@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
+import { Audited } from '../audit/audited.decorator';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
@@ -53,6 +54,7 @@ export class SessionController {
 
   @Delete('mine/:id')
   @Scopes()
+  @Audited({ action: 'kickout', target: 'id' })
   @HttpCode(200)
   @ApiParam({ name: 'id', example: sessionExample.id })
   @ApiOperation({ summary: 'End one of the caller’s own sessions', description: '404 for a session of someone else.' })
@@ -63,6 +65,7 @@ export class SessionController {
 
   @Delete(':id')
   @Scopes('kickout')
+  @Audited({ action: 'kickout', target: 'id' })
   @HttpCode(200)
   @ApiParam({ name: 'id', example: sessionExample.id })
   @ApiOperation({ summary: 'End a session (kick out)', description: 'Its access tokens are refused on the next request, on every instance within a second; its refresh token no longer works. 409 when it had already ended.' })

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { Audited, noteAudit } from '../audit/audited.decorator';
 import { clientOf } from '../auth/session-headers';
 import { Reply } from '../common/envelope';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
@@ -8,6 +9,8 @@ import type { Principal } from '../security/principal';
 import { GenerateJwtDto, PersonalTokenDto } from './dto/mint.dto';
 import { MintService } from './mint.service';
 
+/** What the audit log keeps of a mint request: the requested jwtId and issuer among them. */
+const MINT_KEEP = ['subject', 'audience', 'authorities', 'expiresAt', 'jwtId', 'issuer'];
 const tokenExample = { schema: { example: { code: 200, message: '操作成功', msg: '操作成功', data: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' } } };
 
 @ApiTags('令牌 Tokens')
@@ -17,6 +20,7 @@ export class MintController {
 
   @Post('generateJwt')
   @Scopes('generateJwt')
+  @Audited({ action: 'mint', keep: MINT_KEEP })
   @HttpCode(200)
   @ApiOperation({
     summary: 'generateJwt: mint a token for any subject',
@@ -25,15 +29,20 @@ export class MintController {
   })
   @ApiOkResponse(tokenExample)
   async generate(@CurrentPrincipal() caller: Principal, @Body() body: GenerateJwtDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
-    return new Reply('ok', await this.mint.generate(caller, body, clientOf(request)));
+    const minted = await this.mint.generate(caller, body, clientOf(request));
+    noteAudit(request, { target: minted.id });
+    return new Reply('ok', minted.token);
   }
 
   @Post('getJwt')
   @Scopes('getJwt')
+  @Audited({ action: 'mint', keep: MINT_KEEP })
   @HttpCode(200)
   @ApiOperation({ summary: 'getJwt: a personal access token for the caller', description: 'For scripts: the caller’s own identity, a subset of its scopes, the same limits as generateJwt.' })
   @ApiOkResponse(tokenExample)
   async personal(@CurrentPrincipal() caller: Principal, @Body() body: PersonalTokenDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
-    return new Reply('ok', await this.mint.personal(caller, body, clientOf(request)));
+    const minted = await this.mint.personal(caller, body, clientOf(request));
+    noteAudit(request, { target: minted.id });
+    return new Reply('ok', minted.token);
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ClientInfo } from '../auth/auth.service';
 import { Session } from '../auth/entities/session.entity';
@@ -12,6 +12,12 @@ import { expiresAtSeconds, GenerateJwtDto, PersonalTokenDto } from './dto/mint.d
 
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
+export interface MintedToken {
+  /** The jti, and the id of the session row that records it. */
+  id: string;
+  token: string;
+}
+
 /**
  * Mints tokens: for any subject (generateJwt) or for the caller itself
  * (getJwt, a personal access token). Each is recorded as a session of type
@@ -19,19 +25,17 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
  */
 @Injectable()
 export class MintService {
-  private readonly logger = new Logger(MintService.name);
-
   constructor(
     private readonly transactions: Transactions,
     private readonly tokens: TokenService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  generate(caller: Principal, input: GenerateJwtDto, client: ClientInfo): Promise<string> {
+  generate(caller: Principal, input: GenerateJwtDto, client: ClientInfo): Promise<MintedToken> {
     return this.mint(caller, input, client, { type: 'minted', subject: input.subject });
   }
 
-  personal(caller: Principal, input: PersonalTokenDto, client: ClientInfo): Promise<string> {
+  personal(caller: Principal, input: PersonalTokenDto, client: ClientInfo): Promise<MintedToken> {
     const userId = userIdOf(caller);
     if (userId === undefined) throw new AppException(403, 'error.notAUser');
     return this.mint(caller, input, client, { type: 'personal', subject: String(userId), userId, username: caller.username });
@@ -42,7 +46,7 @@ export class MintService {
     input: PersonalTokenDto & Partial<Pick<GenerateJwtDto, 'issuer' | 'jwtId'>>,
     client: ClientInfo,
     target: { type: 'minted' | 'personal'; subject: string; userId?: number; username?: string },
-  ): Promise<string> {
+  ): Promise<MintedToken> {
     const scopes = [...new Set(input.authorities ?? caller.scope)].sort();
     assertCanGrant(caller, scopes);
     const now = Date.now();
@@ -71,8 +75,7 @@ export class MintService {
         mintedBy,
       }),
     );
-    this.logger.log({ msg: 'token minted', jti: id, type: target.type, subject: target.subject, audience, scopes, expiresAt, mintedBy, requestedJwtId: input.jwtId, requestedIssuer: input.issuer });
-    return this.tokens.signMintedToken({
+    const token = this.tokens.signMintedToken({
       id,
       subject: target.subject,
       audience,
@@ -81,5 +84,6 @@ export class MintService {
       username: target.username,
       actor: target.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
     });
+    return { id, token };
   }
 }

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Audited } from '../audit/audited.decorator';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
@@ -44,6 +45,7 @@ export class UserController {
 
   @Post()
   @Public()
+  @Audited({ action: 'user_register', keep: ['username'] })
   @HttpCode(201)
   @ApiOperation({ summary: '注册 Register', description: 'Public; closed with REGISTRATION_ENABLED=false (403). The new user gets the DEFAULT_ROLE_KEY role.' })
   @ApiResponse({ status: 201, schema: { example: { code: 201, message: '新增成功', msg: '新增成功', data: { id: 5, username: 'alice' } } } })
@@ -104,6 +106,7 @@ export class UserController {
 
   @Put(':uid')
   @Scopes()
+  @Audited({ action: 'user_change', target: 'uid', keep: ['username', 'nickname', 'avatar', 'phone', 'email', 'sex', 'status', 'deptId', 'employeeNo', 'remark'] })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({
@@ -117,6 +120,7 @@ export class UserController {
 
   @Delete(':uid')
   @Scopes('userMan')
+  @Audited({ action: 'user_delete', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: '删除用户 Delete a user', description: 'Its sessions end at once. Not oneself, not the last administrator (409).' })
@@ -127,6 +131,7 @@ export class UserController {
 
   @Post(':uid/kickout')
   @Scopes('kickout')
+  @Audited({ action: 'kickout', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work.' })
@@ -137,6 +142,7 @@ export class UserController {
 
   @Post(':uid/disable')
   @Scopes('disable')
+  @Audited({ action: 'disable', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'Disable a user', description: 'It cannot log in, refresh or use any token. Not oneself, not the last administrator (409).' })
@@ -146,6 +152,7 @@ export class UserController {
 
   @Post(':uid/enable')
   @Scopes('disable')
+  @Audited({ action: 'enable', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'Enable a user', description: 'Old sessions stay ended.' })
@@ -155,6 +162,7 @@ export class UserController {
 
   @Post(':uid/bind')
   @Scopes('userMan')
+  @Audited({ action: 'role_change', target: 'uid', keep: ['*'] })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiBody({ schema: { type: 'array', items: { type: 'integer' }, example: [2, 3] } })

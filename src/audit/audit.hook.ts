@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditService } from './audit.service';
+import type { AuditRoute } from './audited.decorator';
+
+function actorOf(request: FastifyRequest): string | null {
+  if (request.audit?.actor) return request.audit.actor;
+  const principal = request.principal;
+  return principal ? (principal.act?.sub ?? principal.sub) : null;
+}
+
+function keptBody(body: unknown, keep: string[] | undefined): Record<string, unknown> {
+  if (!keep?.length || body === undefined || body === null) return {};
+  if (keep.includes('*') && Array.isArray(body)) return { body: body.slice(0, 100) };
+  if (typeof body !== 'object' || Array.isArray(body)) return {};
+  const source = body as Record<string, unknown>;
+  return Object.fromEntries(keep.filter((field) => field in source).map((field) => [field, source[field]]));
+}
+
+/** After a route marked @Audited has answered, queue its audit entry; nothing is added to the answer's time. */
+export function registerAuditHook(fastify: FastifyInstance, audit: AuditService): void {
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = (request.routeOptions.config as { audit?: AuditRoute }).audit;
+    if (!route) return;
+    const status = reply.statusCode;
+    const action = typeof route.action === 'function' ? route.action(status, request.errorKey) : route.action;
+    const params = request.params as Record<string, string> | undefined;
+    const details = {
+      method: request.method,
+      route: request.routeOptions.url,
+      status,
+      ...(request.errorKey ? { error: request.errorKey } : {}),
+      ...keptBody(request.body, route.keep),
+      ...request.audit?.details,
+    };
+    const userAgent = request.headers['user-agent'];
+    audit.record({
+      time: new Date(),
+      actor: actorOf(request)?.slice(0, 255) ?? null,
+      action,
+      target: (request.audit?.target ?? (route.target ? params?.[route.target] : undefined))?.slice(0, 255) ?? null,
+      ip: request.ip,
+      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+      outcome: status < 400 ? 'success' : 'failure',
+      details: JSON.stringify(details).slice(0, 4000),
+    });
+  });
+}

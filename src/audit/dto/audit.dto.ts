@@ -1,0 +1,24 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PageQueryDto } from '../../common/paging';
+
+export class AuditQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @IsOptional() @IsString() @MaxLength(255) actor?: string;
+  @ApiPropertyOptional({ example: 'login_failed' }) @IsOptional() @IsString() @Matches(/^[a-z_]{1,32}$/) action?: string;
+  @ApiPropertyOptional({ description: 'Contained in the target' }) @IsOptional() @IsString() @MaxLength(255) target?: string;
+  @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'From this time (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
+  @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z', description: 'Up to this time (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
+}
+
+export class AuditEntryDto {
+  @ApiProperty({ example: 42 }) id!: number;
+  @ApiProperty({ example: '2026-01-01 12:00:00' }) time!: string | null;
+  @ApiProperty({ example: '1', nullable: true }) actor!: string | null;
+  @ApiProperty({ example: 'kickout' }) action!: string;
+  @ApiProperty({ example: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', nullable: true }) target!: string | null;
+  @ApiProperty({ example: '10.0.0.8', nullable: true }) ip!: string | null;
+  @ApiProperty({ example: 'Mozilla/5.0', nullable: true }) userAgent!: string | null;
+  @ApiProperty({ example: 'success' }) outcome!: string;
+  @ApiProperty({ example: { method: 'DELETE', route: '/session/:id', status: 200 }, nullable: true }) details!: Record<string, unknown> | null;
+}

@@ -1,0 +1,113 @@
+import { decodeJwt } from 'jose';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { AuditLog } from '../src/audit/entities/audit-log.entity';
+import { as, login, refresh } from './support/auth-helpers';
+import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { uniqueName } from './support/users';
+
+const PASSWORD = 'Plenty-Long-Secret-42';
+
+for (const database of testDatabases()) {
+  describe(`audit log on ${database.name}`, () => {
+    let t: TestApp;
+    let admin: ReturnType<typeof as>;
+    let adminId: string;
+    before(async () => {
+      t = await startTestApp(database, { REFRESH_REUSE_GRACE: '0' });
+      const session = await login(t);
+      admin = as(t, session.accessToken);
+      adminId = decodeJwt(session.accessToken).sub!;
+    });
+    after(async () => {
+      await t?.close();
+    });
+
+    async function entries(query: string) {
+      const response = await admin.get(`/audit?${query}`);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body.data.list as Array<{ actor: string; action: string; target: string; outcome: string; ip: string; userAgent: string; details: Record<string, unknown> }>;
+    }
+
+    it('records logins, failures, refreshes, reuse and logouts', async () => {
+      const username = uniqueName();
+      const registered = await t.http().post('/user').send({ username, password: PASSWORD });
+      const userId = String(registered.body.data.id);
+      await t.http().post('/auth/login').send({ username, password: 'wrong-password-1' }).expect(401);
+      const session = await login(t, username, PASSWORD);
+      const rotated = await refresh(t, session.refreshToken);
+      assert.equal(rotated.status, 204);
+      assert.equal((await refresh(t, session.refreshToken)).status, 401);
+      await t.http().post('/auth/logout').set('Authorization', `Bearer ${session.accessToken}`);
+
+      const failed = await entries(`action=login_failed&actor=${username}`);
+      assert.equal(failed.length, 1);
+      assert.equal(failed[0].outcome, 'failure');
+      assert.equal(failed[0].details.username, username);
+      assert.ok(!JSON.stringify(failed).includes('wrong-password-1'), 'never a password');
+      const logins = await entries(`action=login&actor=${userId}`);
+      assert.equal(logins.length, 1);
+      assert.equal(logins[0].ip, '127.0.0.1');
+      assert.equal(logins[0].userAgent, 'identity-e2e/1.0');
+      assert.equal((await entries(`action=refresh&actor=${userId}`)).length, 1);
+      const reuse = await entries('action=refresh_reuse');
+      assert.ok(reuse.length >= 1);
+      const all = JSON.stringify(await entries('pageSize=100'));
+      assert.ok(!all.includes(session.refreshToken) && !all.includes(session.accessToken), 'never a token');
+    });
+
+    it('records administrative actions with actor and target', async () => {
+      const username = uniqueName();
+      const registered = await t.http().post('/user').send({ username, password: PASSWORD });
+      const userId = String(registered.body.data.id);
+      const session = await login(t, username, PASSWORD);
+      await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`).expect(200);
+      await admin.post(`/user/${userId}/disable`).expect(200);
+      await admin.post(`/user/${userId}/enable`).expect(200);
+      const minted = await admin.post('/user/generateJwt', { subject: 'svc-audit', jwtId: 'wanted-id', issuer: 'root' }).expect(200);
+      const role = await admin.post('/role', { role_name: 'audited', role_key: uniqueName('ak') }).expect(201);
+      await admin.put('/perm', { roleId: role.body.data.roleId, permissions: ['kickout'] }).expect(200);
+      await admin.put(`/user/${userId}`, { nickname: 'Audited', password: 'Changed-Secret-991' }).expect(200);
+
+      const kickout = await entries(`action=kickout&target=${decodeJwt(session.accessToken).sid}`);
+      assert.equal(kickout.length, 1);
+      assert.equal(kickout[0].actor, adminId);
+      assert.equal((await entries(`action=disable&target=${userId}`)).length, 1);
+      assert.equal((await entries(`action=enable&target=${userId}`)).length, 1);
+      const mint = await entries(`action=mint&target=${decodeJwt(minted.body.data).jti}`);
+      assert.equal(mint.length, 1);
+      assert.equal(mint[0].details.jwtId, 'wanted-id');
+      assert.equal(mint[0].details.issuer, 'root');
+      assert.equal(mint[0].details.subject, 'svc-audit');
+      assert.ok(!JSON.stringify(mint).includes(minted.body.data), 'the minted token is not kept');
+      const permissionChange = await entries(`action=permission_change&target=${role.body.data.roleId}`);
+      assert.deepEqual(permissionChange[0].details.permissions, ['kickout']);
+      const userChange = await entries(`action=user_change&target=${userId}`);
+      assert.equal(userChange[0].details.nickname, 'Audited');
+      assert.ok(!JSON.stringify(userChange).includes('Changed-Secret-991'), 'never a password');
+      assert.equal((await entries('action=role_change')).length >= 1, true);
+    });
+
+    it('loses nothing on a clean shutdown', async () => {
+      const instance = await t.restart();
+      const username = uniqueName('last');
+      await instance.http().post('/auth/login').send({ username, password: ADMIN_PASSWORD }).expect(401);
+      await instance.app.close();
+      const rows = await t.dataSource.getRepository(AuditLog).findBy({ actor: username, action: 'login_failed' });
+      assert.equal(rows.length, 1);
+    });
+
+    it('filters by time and refuses bad filters; needs the audit scope', async () => {
+      const future = new Date(Date.now() + 3600_000).toISOString();
+      assert.equal((await entries(`from=${encodeURIComponent(future)}`)).length, 0);
+      assert.ok((await entries(`to=${encodeURIComponent(future)}`)).length > 0);
+      for (const bad of ['from=yesterday', 'action=DROP%20TABLE', 'pageSize=0']) {
+        assert.equal((await admin.get(`/audit?${bad}`)).status, 400, bad);
+      }
+      const username = uniqueName();
+      await t.http().post('/user').send({ username, password: PASSWORD }).expect(201);
+      const plain = as(t, (await login(t, username, PASSWORD)).accessToken);
+      assert.equal((await plain.get('/audit')).status, 403);
+    });
+  });
+}
