@@ -49,6 +49,7 @@ const CATALOG = {
   'error.deptCycle': ['上级部门不能是自己或下级部门', 'A department cannot move under itself.'],
   'error.expiryInPast': ['过期时间必须晚于当前时间', 'expiresAt must be in the future.'],
   'error.expiryTooFar': ['过期时间超过允许的最长期限', 'expiresAt is further ahead than MINT_MAX_TTL allows.'],
+  'error.noKeysToRotate': ['当前使用 HS256，没有可轮换的密钥对', 'JWT_ALG is HS256: there is no key pair to rotate.'],
   'error.notAUser': ['该令牌不代表任何用户', 'This token does not speak for a user.'],
   'error.sessionNotFound': ['会话不存在', 'No such session.'],
   'error.sessionAlreadyEnded': ['会话已结束', 'The session had already ended.'],

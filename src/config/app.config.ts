@@ -16,8 +16,14 @@ export interface DatabaseConfig {
   poolSize: number;
 }
 
+export type JwtAlg = 'HS256' | 'RS256' | 'ES256';
+
 export interface JwtConfig {
+  /** What new tokens are signed with. HS256 tokens are accepted whatever this is. */
+  alg: JwtAlg;
   secret: Buffer;
+  /** Encrypts the stored private keys of RS256/ES256. */
+  keyEncryptionSecret: Buffer;
   issuer: string;
   audience: string;
   accessTtlSeconds: number;
@@ -32,6 +38,8 @@ export interface AppConfig {
   jwt: JwtConfig;
   refreshTtlSeconds: number;
   refreshReuseGraceSeconds: number;
+  /** How long a rotated-in key is published before it signs: longer than instances take to reload keys (10 s). */
+  keyActivationDelaySeconds: number;
   /** The longest a minted token may live. */
   mintMaxTtlSeconds: number;
   /** How often the revocation log is read for other instances' revocations; 0 turns it off. */
@@ -102,13 +110,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       poolSize: read.integer('DB_POOL_SIZE', 10, 1, 500),
     },
     jwt: {
+      alg: read.oneOf('JWT_ALG', ['HS256', 'RS256', 'ES256'] as const, 'HS256'),
       secret: jwtSecret,
+      keyEncryptionSecret: readKeyEncryptionSecret(read, jwtSecret, production),
       issuer: read.string('JWT_ISSUER', 'identity-server'),
       audience: read.string('JWT_AUDIENCE', 'identity-server'),
       accessTtlSeconds: read.duration('ACCESS_TOKEN_TTL', 15 * 60, 10, 24 * 3600),
     },
     refreshTtlSeconds: read.duration('REFRESH_TOKEN_TTL', 14 * 24 * 3600, 60, 365 * 24 * 3600),
     refreshReuseGraceSeconds: read.duration('REFRESH_REUSE_GRACE', 5, 0, 60),
+    keyActivationDelaySeconds: read.duration('KEY_ACTIVATION_DELAY', 30, 0, 3600),
     mintMaxTtlSeconds: read.duration('MINT_MAX_TTL', 30 * 86400, 60, 366 * 86400),
     revocationPollMs: read.integer('REVOCATION_POLL_MS', 500, 0, 60_000),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
@@ -136,6 +147,19 @@ function readJwtSecret(read: EnvReader, dataDir: string, production: boolean): B
   }
   if (production) throw new ConfigError('JWT_SECRET', 'is required in production (at least 32 random bytes)');
   return developmentSecret(dataDir);
+}
+
+/** Production needs its own; elsewhere it is derived from the JWT secret, so development needs no setup. */
+function readKeyEncryptionSecret(read: EnvReader, jwtSecret: Buffer, production: boolean): Buffer {
+  const given = read.optionalString('KEY_ENCRYPTION_SECRET');
+  if (given !== undefined) {
+    if (Buffer.byteLength(given) < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET', 'must be at least 32 bytes');
+    return Buffer.from(given);
+  }
+  if (production && read.optionalString('JWT_ALG') && read.optionalString('JWT_ALG') !== 'HS256') {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET', 'is required in production with JWT_ALG RS256 or ES256');
+  }
+  return Buffer.concat([Buffer.from('key-encryption:'), jwtSecret]);
 }
 
 /** Outside production a missing secret is generated once and kept, so restarts keep sessions valid. */

@@ -2,6 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { AccessTokenGuard } from './access-token.guard';
+import { KeyService } from './key.service';
+import { KeysController } from './keys.controller';
 import { PasswordService } from './password.service';
 import { RevocationService } from './revocation.service';
 import { TokenService } from './token.service';
@@ -9,7 +11,8 @@ import { TokenService } from './token.service';
 @Global()
 @Module({
   imports: [JwtModule.register({})],
-  providers: [TokenService, PasswordService, RevocationService, AccessTokenGuard, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
-  exports: [TokenService, PasswordService, RevocationService, AccessTokenGuard],
+  controllers: [KeysController],
+  providers: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
+  exports: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard],
 })
 export class SecurityModule {}

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { KeyService } from './key.service';
 import type { Principal } from './principal';
 
 export interface AccessTokenSubject {
@@ -31,6 +32,7 @@ const SIGNATURE_SEGMENT = /^[A-Za-z0-9_-]{43}$/;
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** Verified tokens remembered, oldest forgotten first: a client sends the same token many times. */
 const VERIFIED_CACHE_SIZE = 10_000;
+const ACCEPTED_ALGS = new Set(['HS256', 'RS256', 'ES256']);
 /** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
 const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
@@ -47,6 +49,7 @@ export class TokenService {
   constructor(
     private readonly jwt: JwtService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keys?: KeyService,
   ) {
     this.secret = config.jwt.secret;
   }
@@ -68,7 +71,7 @@ export class TokenService {
       scope: subject.scopes,
       username: subject.username,
     };
-    return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
+    return this.sign(claims);
   }
 
   /** A token for any subject and audience, minted by an administrator or for oneself. */
@@ -85,7 +88,14 @@ export class TokenService {
       ...(token.username !== undefined ? { username: token.username } : {}),
       ...(token.actor !== undefined ? { act: { sub: token.actor } } : {}),
     };
-    return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
+    return this.sign(claims);
+  }
+
+  /** HS256 with the shared secret, or the current RS256/ES256 key, named by its kid. */
+  private sign(claims: Principal): string {
+    const key = this.keys?.asymmetric ? this.keys.signingKey() : undefined;
+    if (!key?.privateKey) return this.jwt.sign(claims, { secret: this.secret, algorithm: 'HS256' });
+    return this.jwt.sign(claims, { privateKey: key.privateKey as unknown as string, algorithm: key.alg, keyid: key.kid });
   }
 
   /** The claims of a valid, unexpired token of ours; undefined for anything else. */
@@ -111,12 +121,15 @@ export class TokenService {
     if (firstDot <= 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) return undefined;
 
     const headerSegment = token.slice(0, firstDot);
-    if (headerSegment !== HS256_HEADER && !this.isAcceptableHeader(headerSegment)) return undefined;
-
+    const signed = token.slice(0, secondDot);
     const signatureSegment = token.slice(secondDot + 1);
-    if (!SIGNATURE_SEGMENT.test(signatureSegment)) return undefined;
-    const expected = createHmac('sha256', this.secret).update(token.slice(0, secondDot)).digest();
-    if (!timingSafeEqual(expected, Buffer.from(signatureSegment, 'base64url'))) return undefined;
+    if (headerSegment === HS256_HEADER) {
+      if (!this.validHmac(signed, signatureSegment)) return undefined;
+    } else {
+      const header = this.acceptableHeader(headerSegment);
+      if (!header) return undefined;
+      if (header.alg === 'HS256' ? !this.validHmac(signed, signatureSegment) : !this.validAsymmetric(header, signed, signatureSegment)) return undefined;
+    }
 
     const claims = decodeSegment(token.slice(firstDot + 1, secondDot));
     if (!claims || !this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
@@ -125,11 +138,37 @@ export class TokenService {
     return Object.freeze(claims) as unknown as Principal;
   }
 
-  private isAcceptableHeader(segment: string): boolean {
+  /** HS256, or RS256/ES256 naming a kid; never a header that brings or points to its own key. */
+  private acceptableHeader(segment: string): { alg: string; kid?: string } | undefined {
     const header = decodeSegment(segment);
-    if (!header || header.alg !== 'HS256') return false;
-    if (header.typ !== undefined && header.typ !== 'JWT') return false;
-    return !REFUSED_HEADER_PARAMS.some((param) => param in header);
+    if (!header || !ACCEPTED_ALGS.has(header.alg as string)) return undefined;
+    if (header.typ !== undefined && header.typ !== 'JWT') return undefined;
+    if (REFUSED_HEADER_PARAMS.some((param) => param in header)) return undefined;
+    if (header.alg !== 'HS256' && (typeof header.kid !== 'string' || header.kid.length > 64)) return undefined;
+    return header as { alg: string; kid?: string };
+  }
+
+  private validHmac(signed: string, signatureSegment: string): boolean {
+    if (!SIGNATURE_SEGMENT.test(signatureSegment)) return false;
+    const expected = createHmac('sha256', this.secret).update(signed).digest();
+    return timingSafeEqual(expected, Buffer.from(signatureSegment, 'base64url'));
+  }
+
+  /** The key is looked up by kid among our own keys only, and must be of the algorithm the header names. */
+  private validAsymmetric(header: { alg: string; kid?: string }, signed: string, signatureSegment: string): boolean {
+    if (!BASE64URL_SEGMENT.test(signatureSegment) || signatureSegment.length > 1024) return false;
+    const key = this.keys?.verificationKey(header.kid!);
+    if (!key || key.alg !== header.alg) return false;
+    try {
+      return verifySignature(
+        'sha256',
+        Buffer.from(signed),
+        { key: key.publicKey, dsaEncoding: key.alg === 'ES256' ? 'ieee-p1363' : 'der' },
+        Buffer.from(signatureSegment, 'base64url'),
+      );
+    } catch {
+      return false;
+    }
   }
 
   private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {

@@ -1,0 +1,166 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPair, JsonWebKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DataSource, IsNull } from 'typeorm';
+import { AppException } from '../common/app.exception';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { Transactions } from '../database/transactions';
+import { SigningKey } from './entities/signing-key.entity';
+
+export type AsymmetricAlg = 'RS256' | 'ES256';
+
+export interface LoadedKey {
+  kid: string;
+  alg: AsymmetricAlg;
+  publicKey: KeyObject;
+  jwk: JsonWebKey;
+  activatesAt: number;
+  /** Decrypted when the key first signs. */
+  privateKey?: KeyObject;
+  encryptedPrivateKey: string;
+}
+
+const generate = promisify(generateKeyPair);
+const RELOAD_EVERY_MS = 10_000;
+const UNKNOWN_KID_RELOAD_MIN_MS = 1_000;
+
+/**
+ * The asymmetric signing keys (JWT_ALG RS256 or ES256): generated on first
+ * start, stored with the private half encrypted, rotated on demand. Every
+ * instance reloads them every ten seconds, and at once (at most once a
+ * second) when a token names a kid it does not know.
+ */
+@Injectable()
+export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(KeyService.name);
+  private keys = new Map<string, LoadedKey>();
+  /** Keys of the configured algorithm, newest first. */
+  private candidates: LoadedKey[] = [];
+  private lastReload = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly encryptionKey: Buffer;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.encryptionKey = createHash('sha256').update(config.jwt.keyEncryptionSecret).digest();
+  }
+
+  get asymmetric(): boolean {
+    return this.config.jwt.alg !== 'HS256';
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.reload();
+    // The first key of an empty database signs at once: no token exists that another instance must verify.
+    if (this.asymmetric && this.candidates.length === 0) await this.rotate(0);
+    this.timer = setInterval(() => void this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`)), RELOAD_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The newest key whose activation time has come. */
+  signingKey(now = Date.now()): LoadedKey | undefined {
+    const key = this.candidates.find((candidate) => candidate.activatesAt <= now);
+    if (key && !key.privateKey) key.privateKey = createPrivateKey(this.decrypt(key.encryptedPrivateKey));
+    return key;
+  }
+
+  /** A key of ours by kid; an unknown kid makes the instance look for new keys, but never waits for it. */
+  verificationKey(kid: string): LoadedKey | undefined {
+    const key = this.keys.get(kid);
+    if (!key && Date.now() - this.lastReload > UNKNOWN_KID_RELOAD_MIN_MS) {
+      this.lastReload = Date.now();
+      void this.reload().catch(() => undefined);
+    }
+    return key;
+  }
+
+  /** The public keys a verifier needs: every key whose tokens can still be valid. Read from the database, so every instance agrees. */
+  async jwks(): Promise<{ keys: JsonWebKey[] }> {
+    const rows = await this.liveKeys();
+    return { keys: rows.map((row) => JSON.parse(row.publicJwk) as JsonWebKey) };
+  }
+
+  /**
+   * A new key is published at once and starts signing after KEY_ACTIVATION_DELAY,
+   * when every instance has loaded it; older keys keep verifying until their last token has expired.
+   */
+  async rotate(activationDelayMs = this.config.keyActivationDelaySeconds * 1000): Promise<{ kid: string; alg: AsymmetricAlg; activatesAt: string }> {
+    if (!this.asymmetric) throw new AppException(409, 'error.noKeysToRotate');
+    const alg = this.config.jwt.alg as AsymmetricAlg;
+    const pair = alg === 'RS256' ? await generate('rsa', { modulusLength: 2048 }) : await generate('ec', { namedCurve: 'P-256' });
+    const kid = randomUUID();
+    const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+    const now = new Date();
+    const activatesAt = new Date(now.getTime() + activationDelayMs);
+    const lastTokenLifetime = Math.max(this.config.jwt.accessTtlSeconds, this.config.mintMaxTtlSeconds) + 60;
+    await this.transactions.run(async (manager) => {
+      const repository = manager.getRepository(SigningKey);
+      // The old key signs until the new one activates; its last token expires a token lifetime after that.
+      await repository.update({ retiredAt: IsNull() }, { retiredAt: now, expiresAt: new Date(activatesAt.getTime() + lastTokenLifetime * 1000) });
+      await repository.insert({
+        kid,
+        alg,
+        publicJwk: JSON.stringify(jwk),
+        privateKey: this.encrypt(pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+        createdAt: now,
+        activatesAt,
+        retiredAt: null,
+        expiresAt: null,
+      });
+    });
+    await this.reload();
+    this.logger.log(`signing key ${kid} (${alg}) published; it signs from ${activatesAt.toISOString()}`);
+    return { kid, alg, activatesAt: activatesAt.toISOString() };
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    const rows = await this.liveKeys();
+    const keys = new Map<string, LoadedKey>();
+    for (const row of rows) {
+      const known = this.keys.get(row.kid);
+      const jwk = JSON.parse(row.publicJwk) as JsonWebKey;
+      keys.set(row.kid, {
+        kid: row.kid,
+        alg: row.alg as AsymmetricAlg,
+        publicKey: known?.publicKey ?? createPublicKey({ key: jwk, format: 'jwk' }),
+        jwk,
+        activatesAt: row.activatesAt.getTime(),
+        privateKey: known?.privateKey,
+        encryptedPrivateKey: row.privateKey,
+      });
+    }
+    this.keys = keys;
+    this.candidates = [...keys.values()].filter((key) => key.alg === this.config.jwt.alg).sort((a, b) => b.activatesAt - a.activatesAt);
+  }
+
+  private liveKeys(): Promise<SigningKey[]> {
+    return this.dataSource
+      .getRepository(SigningKey)
+      .createQueryBuilder('k')
+      .where('k.expiresAt IS NULL OR k.expiresAt > :now', { now: new Date() })
+      .orderBy('k.createdAt', 'ASC')
+      .getMany();
+  }
+
+  private encrypt(plain: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.encryptionKey, iv);
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return [iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url')).join('.');
+  }
+
+  private decrypt(stored: string): string {
+    const [iv, tag, body] = stored.split('.').map((part) => Buffer.from(part, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, iv);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+  }
+}
