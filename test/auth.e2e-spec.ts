@@ -258,6 +258,8 @@ for (const database of testDatabases()) {
         assert.equal((await checkToken(t, session.accessToken)).status, 401);
         const stored = await t.dataSource.getRepository(Session).findOneByOrFail({ id: decodeJwt(session.accessToken).sid as string });
         assert.equal(stored.revokeReason, 'client_mismatch');
+        const audit = await t.http().get('/audit?action=session_bound_mismatch').set('Authorization', `Bearer ${(await login(t)).accessToken}`);
+        assert.ok(audit.body.data.list.some((entry: { details: { status: number } }) => entry.details.status === 403), 'the mismatch is in the audit log');
       });
 
       it('lets exactly one of several concurrent refreshes with one token win, and keeps the session', async () => {

@@ -61,6 +61,8 @@ for (const database of testDatabases()) {
         const rotated = await api.post('/keys/rotate');
         assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
         const newKid = rotated.body.data.kid;
+        const audit = await api.get('/audit?action=key_rotate');
+        assert.ok(audit.body.data.list.length >= 1, 'the rotation is in the audit log');
         assert.notEqual(newKid, oldKid);
         const published = (await t.http().get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid);
         assert.ok(published.includes(newKid) && published.includes(oldKid), 'both keys are published');
