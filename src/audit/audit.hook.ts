@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditService } from './audit.service';
 import type { AuditRoute } from './audited.decorator';
 
@@ -16,9 +16,13 @@ function keptBody(body: unknown, keep: string[] | undefined): Record<string, unk
   return Object.fromEntries(keep.filter((field) => field in source).map((field) => [field, source[field]]));
 }
 
-/** After a route marked @Audited has answered, queue its audit entry; nothing is added to the answer's time. */
+/**
+ * After a route marked @Audited has answered, queue its audit entry; nothing
+ * is added to the answer's time. The hook is attached to those routes only,
+ * as they are registered, so other routes (the token check) do not run it at all.
+ */
 export function registerAuditHook(fastify: FastifyInstance, audit: AuditService): void {
-  fastify.addHook('onResponse', async (request, reply) => {
+  const onResponse: onResponseAsyncHookHandler = async (request, reply) => {
     const route = (request.routeOptions.config as { audit?: AuditRoute }).audit;
     if (!route) return;
     const status = reply.statusCode;
@@ -43,5 +47,12 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditService)
       outcome: status < 400 ? 'success' : 'failure',
       details: JSON.stringify(details).slice(0, 4000),
     });
+  };
+  fastify.addHook('onRoute', (route) => {
+    if (!(route.config as { audit?: AuditRoute } | undefined)?.audit) return;
+    const existing = route.onResponse ? ([] as unknown[]).concat(route.onResponse) : [];
+    route.onResponse = [...existing, onResponse] as typeof route.onResponse;
   });
 }
+
+type onResponseAsyncHookHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
