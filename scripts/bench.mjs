@@ -108,7 +108,10 @@ async function main() {
   ];
   const rounds = contenders.map(() => []);
   for (let round = 1; round <= SETTINGS.rounds; round++) {
-    for (const [i, contender] of contenders.entries()) {
+    // Each round starts with a different server, so that no server always runs in the same slot.
+    const order = contenders.map((_, k) => (k + round - 1) % contenders.length);
+    for (const i of order) {
+      const contender = contenders[i];
       const opts = { ...contender.opts, duration: SETTINGS.roundSeconds };
       rounds[i].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false }));
     }
