@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createThrowawayServer, MysqlServerError } from './lib/mysql-server.mjs';
+import { exited, isRunning, killGroup } from './lib/processes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = path.join(ROOT, '.test-build');
@@ -183,23 +184,6 @@ function capture(cmd, args, options = {}) {
     child.on('error', (err) => resolve({ code: 127, output: `${output}${err.message}\n` }));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-function killGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone (or never started)
-  }
-}
-
-function exited(child) {
-  if (!isRunning(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-function isRunning(child) {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
 function throwIfAborted() {

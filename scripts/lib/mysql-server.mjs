@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { freePort } from './free-port.mjs';
+import { exited, isRunning, killGroup } from './processes.mjs';
 
 const SERVER_NAMES = ['mariadbd', 'mysqld'];
 const SERVER_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/mysql/bin'];
@@ -210,29 +211,6 @@ function captureInGroup(cmd, args, helpers, stopping) {
     child.on('error', (err) => resolve({ code: 127, output: `${output}${err.message}\n` }));
     child.on('close', (code) => resolve({ code: code ?? 1, output }));
   });
-}
-
-/** Signals the child's process group (it was spawned detached, so it leads one), or the child alone. */
-function killGroup(child, signal) {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function exited(child) {
-  if (!isRunning(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-function isRunning(child) {
-  return child.pid !== undefined && child.exitCode === null && child.signalCode === null;
 }
 
 /** mariadbd/mysqld refuse to run as root unless told to. */
