@@ -1,3 +1,6 @@
+import { AppException } from '../common/app.exception';
+import type { MessageKey } from '../common/messages';
+
 /** The driver's error code, wherever TypeORM put it. */
 export function driverErrorCode(error: unknown): string | undefined {
   const candidate = error as { driverError?: { code?: string }; code?: string } | undefined;
@@ -14,4 +17,14 @@ export function isDuplicateKey(error: unknown): boolean {
 export function isForeignKeyViolation(error: unknown): boolean {
   const code = driverErrorCode(error);
   return code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_ROW_IS_REFERENCED_2' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+/** Runs a write; a unique key refusing it (a taken name, a race lost) becomes a 409 with this message. */
+export async function conflictOnDuplicate<T>(write: Promise<T>, messageKey: MessageKey): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isDuplicateKey(error)) throw new AppException(409, messageKey);
+    throw error;
+  }
 }

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, Like } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/paging';
 import { formatTime } from '../common/time';
-import { isDuplicateKey } from '../database/db-errors';
+import { conflictOnDuplicate } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
 import { CreateDeptDto, DeptDto, UpdateDeptDto } from './dto/dept.dto';
 import { Dept } from './entities/dept.entity';
@@ -122,12 +122,7 @@ export class DeptService {
     return deptPath(parent);
   }
 
-  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await this.transactions.run(work);
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new AppException(409, 'error.deptNameTaken');
-      throw error;
-    }
+  private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return conflictOnDuplicate(this.transactions.run(work), 'error.deptNameTaken');
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/paging';
-import { isDuplicateKey } from '../database/db-errors';
+import { conflictOnDuplicate } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
 import { Role } from '../role/entities/role.entity';
 import { assertCanGrant } from '../security/grants';
@@ -52,12 +52,10 @@ export class PermissionService {
   async create(input: CreatePermissionDto): Promise<PermissionDto> {
     const repository = this.dataSource.getRepository(Permission);
     const permission = repository.create({ code: input.code, name: input.name, description: input.description ?? null, builtIn: false });
-    try {
-      await this.transactions.run((manager) => manager.getRepository(Permission).insert(permission));
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new AppException(409, 'error.permissionTaken');
-      throw error;
-    }
+    await conflictOnDuplicate(
+      this.transactions.run((manager) => manager.getRepository(Permission).insert(permission)),
+      'error.permissionTaken',
+    );
     return toPermissionDto(await repository.findOneByOrFail({ code: input.code }));
   }
 

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
-import { isDuplicateKey } from '../database/db-errors';
+import { conflictOnDuplicate } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
 import { Dept } from '../dept/entities/dept.entity';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
@@ -113,13 +113,8 @@ export class RoleService {
     });
   }
 
-  private async write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await this.transactions.run(work);
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new AppException(409, 'error.roleKeyTaken');
-      throw error;
-    }
+  private write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return conflictOnDuplicate(this.transactions.run(work), 'error.roleKeyTaken');
   }
 
   private async depts(manager: EntityManager, ids: number[]): Promise<Dept[]> {
