@@ -98,32 +98,39 @@ async function main() {
     return run;
   };
 
-  // This VM's speed drifts from minute to minute (the host takes CPU back), so the three servers that are
-  // compared take turns, round after round, and each is reported by its median round.
-  console.log(`\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} alternating rounds of ${SETTINGS.roundSeconds} s):`);
-  const contenders = [
-    { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
-    { name: 'identity      GET /test (valid token)', proc: app.proc, opts: { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
-    { name: 'identity      GET /test (RS256 token)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${rsToken}` } }, status: 204 },
+  // This VM's speed drifts from minute to minute (the host takes CPU back), so each ratio is taken from
+  // two runs made back to back, in alternating order, round after round, and reported as the median of
+  // the rounds' ratios. Each server is reported by its median round.
+  console.log(`\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} rounds of back-to-back pairs, ${SETTINGS.roundSeconds} s each):`);
+  const contenders = {
+    bare: { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
+    hs: { name: 'identity      GET /test (valid token)', proc: app.proc, opts: { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
+    rs: { name: 'identity      GET /test (RS256 token)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${rsToken}` } }, status: 204 },
     // The same RS256 server with an HS256 token (same secret; HS256 stays valid): the RS256 ratio compares one process with itself.
-    { name: 'identity      GET /test (HS256 token, RS256 server)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
-  ];
-  const rounds = contenders.map(() => []);
+    rsServerHs: { name: 'identity      GET /test (HS256 token, RS256 server)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
+  };
+  /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
+  const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'] };
+  const rounds = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
+  const pairRatios = Object.fromEntries(Object.keys(pairs).map((key) => [key, []]));
   for (let round = 1; round <= SETTINGS.rounds; round++) {
-    // Each round starts with a different server, so that no server always runs in the same slot.
-    const order = contenders.map((_, k) => (k + round - 1) % contenders.length);
-    for (const i of order) {
-      const contender = contenders[i];
-      const opts = { ...contender.opts, duration: SETTINGS.roundSeconds };
-      rounds[i].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false }));
+    // Pairs and the two sides of each pair swap places every round, so that no run always has the same slot.
+    const pairOrder = round % 2 ? Object.keys(pairs) : Object.keys(pairs).reverse();
+    for (const pairKey of pairOrder) {
+      const sides = round % 2 ? pairs[pairKey] : [...pairs[pairKey]].reverse();
+      for (const key of sides) {
+        const contender = contenders[key];
+        const opts = { ...contender.opts, duration: SETTINGS.roundSeconds };
+        rounds[key].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false }));
+      }
+      const [numerator, denominator] = pairs[pairKey].map((key) => rounds[key].at(-1));
+      pairRatios[pairKey].push(ratio(numerator, denominator));
     }
   }
-  const [bareRun, testRun, rsRun, rsServerHsRun] = contenders.map((contender, i) => {
-    const median = medianRun(rounds[i]);
-    const run = { ...median, name: `${contender.name} (median of ${SETTINGS.rounds})`, problems: rounds[i].flatMap((r) => r.problems) };
-    runs.push(run);
-    return run;
-  });
+  for (const [key, contender] of Object.entries(contenders)) {
+    const median = medianRun(rounds[key]);
+    runs.push({ ...median, name: `${contender.name} (median of ${SETTINGS.rounds})`, problems: rounds[key].flatMap((r) => r.problems) });
+  }
   await stop(bare.proc);
   await stop(rsApp.proc);
   await measure('identity      GET /health', app.proc, { url: `${app.url}/health`, connections: SETTINGS.connections }, 200);
@@ -163,9 +170,9 @@ async function main() {
   }
 
   const ratios = {
-    test: { name: 'GET /test (valid token) / bare Fastify', value: ratio(testRun, bareRun), target: TARGETS.test },
+    test: { name: 'GET /test (valid token) / bare Fastify, median of paired rounds', value: medianOf(pairRatios.test), rounds: pairRatios.test, target: TARGETS.test },
     login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
-    rs256: { name: 'GET /test RS256 token / HS256 token, same server', value: ratio(rsRun, rsServerHsRun), target: TARGETS.rs256 },
+    rs256: { name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds', value: medianOf(pairRatios.rs256), rounds: pairRatios.rs256, target: TARGETS.rs256 },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
   printReport(runs, ratios, failed, busy, mysqlPhase);
@@ -425,8 +432,11 @@ async function load(server, opts, alsoOurs = []) {
   // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
   await waitForIdle(server, alsoOurs);
   const usage = startCpuAccounting([server.pid, ...alsoOurs]);
+  const serverTicksBefore = await cpuTicks(server.pid);
   const result = await autocannon({ duration: SETTINGS.duration, ...common });
-  return { ...result, otherCpu: await usage.othersShare() };
+  const serverTicksAfter = await cpuTicks(server.pid);
+  const serverCpuMs = serverTicksBefore === null || serverTicksAfter === null ? null : (serverTicksAfter - serverTicksBefore) * 10;
+  return { ...result, otherCpu: await usage.othersShare(), serverCpuMs };
 }
 
 /**
@@ -511,6 +521,14 @@ function machineCpu() {
   );
 }
 
+/** The median of figures, null when any is missing (a failed run). */
+function medianOf(values) {
+  if (values.length === 0 || values.some((value) => value === null)) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
 /** The run with the median requests/s. */
 function medianRun(runs) {
   const sorted = [...runs].sort((a, b) => a.rps - b.rps);
@@ -536,6 +554,8 @@ function summarize(name, result, expectedStatus) {
     statuses,
     problems,
     otherCpu: result.otherCpu,
+    /** CPU time the server process spent per completed request (Linux only): what the request path costs. */
+    cpuUsPerRequest: result.serverCpuMs === null || result.requests.total === 0 ? null : (result.serverCpuMs * 1000) / result.requests.total,
   };
 }
 
@@ -598,13 +618,14 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
 // ---------------------------------------------------------------- report
 
 function printReport(runs, ratios, failed, busy, mysqlPhase) {
-  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'errors', 'others CPU'];
+  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'server CPU µs/req', 'non-2xx', 'errors', 'others CPU'];
   const rows = runs.map((r) => [
     r.name,
     r.rps.toFixed(r.rps < 100 ? 2 : 1),
     fmtMs(r.p50),
     fmtMs(r.p99),
     String(r.requests),
+    r.cpuUsPerRequest == null ? '-' : r.cpuUsPerRequest.toFixed(r.cpuUsPerRequest < 1000 ? 1 : 0),
     String(r.non2xx),
     String(r.errors),
     `${(r.otherCpu * 100).toFixed(0)}%${r.otherCpu > BUSY_WARNING ? ' !' : ''}`,
@@ -617,9 +638,10 @@ function printReport(runs, ratios, failed, busy, mysqlPhase) {
   for (const row of rows) console.log(line(row));
 
   console.log('');
-  for (const { name, value, target } of Object.values(ratios)) {
+  for (const { name, value, target, rounds } of Object.values(ratios)) {
     const mark = value === null ? 'no figure (failed run)' : value >= target ? 'ok' : 'BELOW TARGET';
-    console.log(`${name} = ${value === null ? 'n/a' : value.toFixed(2)} (target >= ${target.toFixed(2)})  ${mark}`);
+    const perRound = rounds ? `  rounds: ${rounds.map((r) => (r === null ? 'n/a' : r.toFixed(2))).join(' ')}` : '';
+    console.log(`${name} = ${value === null ? 'n/a' : value.toFixed(2)} (target >= ${target.toFixed(2)})  ${mark}${perRound}`);
   }
   if (mysqlPhase.skipped) {
     console.log(`MySQL phase skipped: ${mysqlPhase.skipped}`);
