@@ -6,6 +6,20 @@ import { driverErrorCode } from './db-errors';
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const ATTEMPTS = 3;
 
+/** Work to do once the transaction of that manager has committed; dropped if it rolls back. */
+const pendingAfterCommit = new WeakMap<EntityManager, Array<() => void>>();
+
+/**
+ * Runs `effect` once the transaction that `manager` belongs to has committed,
+ * or now when the manager is not in one of ours. For effects outside the
+ * database that must not happen for a change that is rolled back.
+ */
+export function afterCommit(manager: EntityManager, effect: () => void): void {
+  const pending = pendingAfterCommit.get(manager);
+  if (pending) pending.push(effect);
+  else effect();
+}
+
 function isRetryable(error: unknown): boolean {
   const code = driverErrorCode(error);
   return code !== undefined && RETRYABLE.has(code);
@@ -30,15 +44,39 @@ export class Transactions {
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.withRetry(work);
-    const result = this.tail.then(() => this.dataSource.transaction(work));
+    const result = this.tail.then(() => this.once(work));
     this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** One transaction; the effects its work deferred with afterCommit() run after the commit, in order. */
+  private async once<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const effects: Array<() => void> = [];
+    let transactionManager: EntityManager | undefined;
+    let result: T;
+    try {
+      result = await this.dataSource.transaction((manager) => {
+        transactionManager = manager;
+        pendingAfterCommit.set(manager, effects);
+        return work(manager);
+      });
+    } finally {
+      if (transactionManager) pendingAfterCommit.delete(transactionManager);
+    }
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch (error) {
+        this.logger.error(`an after-commit effect failed: ${(error as Error).message}`);
+      }
+    }
     return result;
   }
 
   private async withRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        return await this.once(work);
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
         this.logger.warn(`transaction retried after ${driverErrorCode(error)} (attempt ${attempt})`);
