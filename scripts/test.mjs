@@ -5,6 +5,7 @@
 //   npm test -- --test-name-pattern=login             extra args go to `node --test`
 //   TEST_DATABASE_URL=mysql://u:p@host:3306 npm test  use an existing server
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,27 @@ async function main(extraArgs) {
     );
   }
 
+  console.log(
+    redisServerInstalled()
+      ? 'Redis: each Redis suite starts its own redis-server'
+      : 'Redis: suites skipped (no redis-server installed; Debian: apt-get install redis-server)',
+  );
+
   return runTests(files, extraArgs, env);
+}
+
+/** The same places test/support/redis.ts looks in. */
+function redisServerInstalled() {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'];
+  return dirs.some((dir) => {
+    if (!dir) return false;
+    try {
+      fs.accessSync(path.join(dir, 'redis-server'), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 // ---------------------------------------------------------------- compile

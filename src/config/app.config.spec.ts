@@ -57,6 +57,8 @@ describe('loadConfig', () => {
     expectConfigError({ COOKIE_SECURE: 'maybe' }, 'COOKIE_SECURE');
     expectConfigError({ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY');
     expectConfigError({ LOG_LEVEL: 'loud' }, 'LOG_LEVEL');
+    expectConfigError({ REDIS_URL: 'localhost:6379' }, 'REDIS_URL');
+    expectConfigError({ REDIS_URL: 'http://cache:6379' }, 'REDIS_URL');
   });
 
   it('refuses default or weak secrets in production', () => {
@@ -72,5 +74,10 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATA_DIR: dataDir(), DB_TYPE: 'mysql', DATABASE_URL: 'mysql://app:pw@db:3306/identity' });
     assert.equal(config.database.type, 'mysql');
     assert.equal(config.database.url, 'mysql://app:pw@db:3306/identity');
+  });
+
+  it('takes Redis for revocations from REDIS_URL, and does without it by default', () => {
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).redisUrl, undefined);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), REDIS_URL: 'rediss://:pw@cache:6380/2' }).redisUrl, 'rediss://:pw@cache:6380/2');
   });
 });

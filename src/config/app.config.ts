@@ -44,6 +44,8 @@ export interface AppConfig {
   mintMaxTtlSeconds: number;
   /** How often the revocation log is read for other instances' revocations; 0 turns it off. */
   revocationPollMs: number;
+  /** redis://… : revocations are also sent to every instance by publish/subscribe. */
+  redisUrl?: string;
   bcryptRounds: number;
   adminUsername: string;
   registrationEnabled: boolean;
@@ -122,6 +124,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     keyActivationDelaySeconds: read.duration('KEY_ACTIVATION_DELAY', 30, 0, 3600),
     mintMaxTtlSeconds: read.duration('MINT_MAX_TTL', 30 * 86400, 60, 366 * 86400),
     revocationPollMs: read.integer('REVOCATION_POLL_MS', 500, 0, 60_000),
+    redisUrl: readRedisUrl(read),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
     registrationEnabled: read.boolean('REGISTRATION_ENABLED', true),
@@ -193,6 +196,20 @@ function assertMysqlUrl(url: string): void {
   }
   if (!parsed.hostname) throw new ConfigError('DATABASE_URL', 'has no host');
   if (parsed.pathname.length <= 1) throw new ConfigError('DATABASE_URL', 'names no database (mysql://user:pass@host:3306/db)');
+}
+
+function readRedisUrl(read: EnvReader): string | undefined {
+  const url = read.optionalString('REDIS_URL');
+  if (url === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://[:password@]host:6379[/db])');
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  if (!parsed.hostname) throw new ConfigError('REDIS_URL', 'has no host');
+  return url;
 }
 
 function readTrustProxy(read: EnvReader): boolean | number | string {

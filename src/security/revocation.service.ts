@@ -1,11 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { afterCommit } from '../database/transactions';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
+import { RedisRevocationChannel, RevocationMessage } from './revocation-channel';
 
 /** How far back each poll of the revocation log reads. */
 const POLL_WINDOW_MS = 60_000;
+/** While Redis delivers, the log is still read this many times less often: a backstop for a lost message. */
+const POLL_SLOWDOWN_WITH_REDIS = 10;
 
 interface UserRevocation {
   /** Tokens issued at or before this second are refused. */
@@ -22,7 +26,9 @@ interface UserRevocation {
  * and updated at once by whoever revokes here. An entry matters only while an
  * access token it affects can still be unexpired, and is forgotten after that.
  * Other instances' revocations arrive by polling the log every
- * REVOCATION_POLL_MS.
+ * REVOCATION_POLL_MS; with REDIS_URL they are also published on a Redis
+ * channel after the commit, and the log is then read only as a backstop
+ * (ten times less often, and at once after Redis comes back).
  */
 @Injectable()
 export class RevocationService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -33,25 +39,46 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private pollTimer?: NodeJS.Timeout;
   private polling = false;
   private pollFailing = false;
+  private lastPollAt = 0;
+  private readonly channel?: RedisRevocationChannel;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    if (config.redisUrl) {
+      this.channel = new RedisRevocationChannel(
+        config.redisUrl,
+        (messages) => {
+          for (const message of messages) this.apply(message.kind, message.subject, new Date(message.revokedAt));
+        },
+        // What was published while the subscription was down is in the log.
+        (subscribed) => subscribed && void this.poll(),
+      );
+    }
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.load();
     this.pruneTimer = setInterval(() => void this.prune(), 60_000);
     this.pruneTimer.unref();
     if (this.config.revocationPollMs > 0) {
-      this.pollTimer = setInterval(() => void this.poll(), this.config.revocationPollMs);
+      this.pollTimer = setInterval(() => void this.pollIfDue(), this.config.revocationPollMs);
       this.pollTimer.unref();
     }
+    this.channel?.start();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.pruneTimer);
     clearInterval(this.pollTimer);
+    await this.channel?.stop();
+  }
+
+  /** Whether revocations arrive through Redis right now; undefined without REDIS_URL. */
+  redisState(): 'up' | 'down' | undefined {
+    if (!this.channel) return undefined;
+    return this.channel.subscribed ? 'up' : 'down';
   }
 
   isRevoked(principal: Principal): boolean {
@@ -61,17 +88,29 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     return user !== undefined && principal.iat <= user.revokedAtSeconds;
   }
 
-  /** Ends the access tokens of these sessions: logged in the caller's transaction, applied here at once. */
+  /** Ends the access tokens of these sessions: logged in the caller's transaction, applied once it commits. */
   async revokeSessions(manager: EntityManager, sessionIds: string[], now = new Date()): Promise<void> {
     if (sessionIds.length === 0) return;
-    await manager.getRepository(Revocation).insert(sessionIds.map((subject) => ({ kind: 'session' as const, subject, revokedAt: now, expiresAt: this.expiry(now) })));
-    for (const sessionId of sessionIds) this.apply('session', sessionId, now);
+    await this.record(
+      manager,
+      sessionIds.map((subject) => ({ kind: 'session', subject, revokedAt: now.getTime() })),
+    );
   }
 
   /** Ends every access token the user holds now, whatever session or minting it came from. */
   async revokeUser(manager: EntityManager, userId: number, now = new Date()): Promise<void> {
-    await manager.getRepository(Revocation).insert({ kind: 'user', subject: String(userId), revokedAt: now, expiresAt: this.expiry(now) });
-    this.apply('user', String(userId), now);
+    await this.record(manager, [{ kind: 'user', subject: String(userId), revokedAt: now.getTime() }]);
+  }
+
+  /** Into the log within the caller's transaction; here and on the other instances only once it has committed. */
+  private async record(manager: EntityManager, entries: RevocationMessage[]): Promise<void> {
+    await manager.getRepository(Revocation).insert(
+      entries.map(({ kind, subject, revokedAt }) => ({ kind, subject, revokedAt: new Date(revokedAt), expiresAt: this.expiry(new Date(revokedAt)) })),
+    );
+    afterCommit(manager, () => {
+      for (const entry of entries) this.apply(entry.kind, entry.subject, new Date(entry.revokedAt));
+      this.channel?.publish(entries);
+    });
   }
 
   private apply(kind: Revocation['kind'], subject: string, revokedAt: Date): void {
@@ -97,9 +136,17 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
    * transactions commit out of order, and instances' clocks differ a little.
    * Applying an entry twice changes nothing.
    */
+  private pollIfDue(): Promise<void> | undefined {
+    const interval = this.channel?.subscribed ? this.config.revocationPollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.revocationPollMs;
+    // Half a period of slack: timers fire a little early or late.
+    if (Date.now() - this.lastPollAt < interval - this.config.revocationPollMs / 2) return undefined;
+    return this.poll();
+  }
+
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
+    this.lastPollAt = Date.now();
     try {
       const since = new Date(Date.now() - POLL_WINDOW_MS);
       const rows = await this.dataSource.getRepository(Revocation).find({ where: { revokedAt: MoreThan(since) } });

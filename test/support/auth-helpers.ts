@@ -54,3 +54,12 @@ export function as(t: TestApp, accessToken: string) {
     delete: (path: string) => t.http().delete(path).set('Authorization', auth),
   };
 }
+
+/** Milliseconds until `t` refuses the token (polled every 25 ms), or undefined if it still accepts it after limitMs. */
+export async function msUntilRefused(t: TestApp, accessToken: string, since: number, limitMs = 3000): Promise<number | undefined> {
+  while (Date.now() - since < limitMs) {
+    if ((await checkToken(t, accessToken)).status === 401) return Date.now() - since;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
