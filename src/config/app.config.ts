@@ -44,6 +44,8 @@ export interface AppConfig {
   mintMaxTtlSeconds: number;
   /** How often the revocation log is read for other instances' revocations; 0 turns it off. */
   revocationPollMs: number;
+  /** How long GET /role/list pages and GET /user/{uid} answers are kept; 0 turns the cache off. */
+  readCacheTtlMs: number;
   /** redis://… : revocations are also sent to every instance by publish/subscribe. */
   redisUrl?: string;
   bcryptRounds: number;
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mintMaxTtlSeconds: read.duration('MINT_MAX_TTL', 30 * 86400, 60, 366 * 86400),
     revocationPollMs: read.integer('REVOCATION_POLL_MS', 500, 0, 60_000),
     redisUrl: readRedisUrl(read),
+    readCacheTtlMs: read.integer('READ_CACHE_TTL_MS', 1000, 0, 60_000),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
     registrationEnabled: read.boolean('REGISTRATION_ENABLED', true),

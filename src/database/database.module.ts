@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AppConfig } from '../config/app.config';
 import { dataSourceOptions } from './data-source';
+import { ReadCaches } from './read-cache';
 import { SeedService } from './seed.service';
 import { Transactions } from './transactions';
 
@@ -18,8 +19,8 @@ export class DatabaseModule {
           retryAttempts: 0,
         }),
       ],
-      providers: [Transactions, SeedService],
-      exports: [Transactions],
+      providers: [Transactions, SeedService, ReadCaches],
+      exports: [Transactions, ReadCaches],
     };
   }
 }

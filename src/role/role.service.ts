@@ -4,6 +4,7 @@ import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
 import { conflictOnDuplicate } from '../database/db-errors';
+import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
 import { Dept } from '../dept/entities/dept.entity';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
@@ -27,12 +28,23 @@ const adminProtected = () => new AppException(409, 'error.adminRoleProtected');
 
 @Injectable()
 export class RoleService {
+  /** Pages of GET /role/list: read on every console screen, changed rarely. */
+  private readonly pages: ReadCache<string, Page<RoleDto>>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
-  ) {}
+    caches: ReadCaches,
+  ) {
+    this.pages = caches.forTable('sys_role');
+  }
 
-  async list(query: RoleListQueryDto): Promise<Page<RoleDto>> {
+  list(query: RoleListQueryDto): Promise<Page<RoleDto>> {
+    const key = JSON.stringify([query.pageNum ?? 1, query.pageSize ?? 10, query.roleName ?? '', query.roleKey ?? '', query.status ?? '']);
+    return this.pages.get(key, () => this.loadPage(query));
+  }
+
+  private async loadPage(query: RoleListQueryDto): Promise<Page<RoleDto>> {
     const builder = this.dataSource.getRepository(Role).createQueryBuilder('role');
     if (query.roleName) builder.andWhere(`role.roleName LIKE :name ${LIKE_ESCAPE}`, { name: containsPattern(query.roleName) });
     if (query.roleKey) builder.andWhere(`role.roleKey LIKE :key ${LIKE_ESCAPE}`, { key: containsPattern(query.roleKey) });

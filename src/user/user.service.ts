@@ -7,6 +7,7 @@ import type { MessageKey } from '../common/messages';
 import { formatTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { isDuplicateKey } from '../database/db-errors';
+import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
@@ -58,13 +59,19 @@ const UNIQUE_KEYS: Array<[string, string, MessageKey]> = [
 
 @Injectable()
 export class UserService {
+  /** GET /user/{uid} answers by user id. */
+  private readonly views: ReadCache<number, UserDto>;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    caches: ReadCaches,
+  ) {
+    this.views = caches.forTable('sys_user');
+  }
 
   async register(username: string, password: string): Promise<RegisteredDto> {
     if (!this.config.registrationEnabled) throw new AppException(403, 'error.registrationClosed');
@@ -82,7 +89,7 @@ export class UserService {
 
   async get(caller: Principal, userId: number): Promise<UserDto> {
     if (userIdOf(caller) !== userId && !caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
-    return toUserDto(await this.find(this.dataSource.manager, userId));
+    return this.views.get(userId, async () => toUserDto(await this.find(this.dataSource.manager, userId)));
   }
 
   async list(query: UserListQueryDto): Promise<Page<UserDto>> {
