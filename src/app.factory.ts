@@ -36,6 +36,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler,
+    // During a graceful shutdown a request that reaches a busy keep-alive connection is still served (with
+    // Connection: close) rather than refused with a bare 503 outside the envelope: the database closes only
+    // after the last answer.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),

@@ -6,6 +6,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<unknown>;
 
 /** The compiled server, started the way `npm start` starts it. */
 const MAIN = join(__dirname, '..', 'src', 'main.js');
@@ -92,5 +94,39 @@ describe('the server process', () => {
     assert.equal(again.status, 200);
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
+  });
+
+  it('answers in full every request it took while shutting down under load', async () => {
+    // A database of its own: the admin of the test above has another password.
+    const server = await start({ DATA_DIR: join(dataDir, 'shutdown'), JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Shutdown-Admin-Pass-1', READ_CACHE_TTL_MS: '0' });
+    await waitUntilHealthy(server);
+    const login = await fetch(`${server.url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'Shutdown-Admin-Pass-1' }),
+    });
+    assert.equal(login.status, 200);
+    const authorization = login.headers.get('authorization')!;
+    // autocannon keeps 50 keep-alive connections busy and sends the next request as soon as an answer
+    // arrives: the case where a request reaches a closing server on a connection it has not closed yet.
+    const statuses: number[] = [];
+    const load = autocannon({
+      url: `${server.url}/role/list?pageNum=1&pageSize=10`,
+      connections: 50,
+      duration: 3,
+      headers: { authorization },
+      setupClient: (client: { on(event: 'response', listener: (status: number) => void): void }) => client.on('response', (status) => statuses.push(status)),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    await load;
+    assert.ok(statuses.length > 50, `${statuses.length} answers`);
+    assert.deepEqual(
+      statuses.filter((status) => status !== 200),
+      [],
+      'every request that was answered was answered in full',
+    );
+    assert.doesNotMatch(server.output(), /"level":50/, 'no errors logged');
   });
 });
