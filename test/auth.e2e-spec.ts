@@ -148,6 +148,46 @@ for (const database of testDatabases()) {
       });
     });
 
+    describe('login throttling', () => {
+      let guarded: TestApp;
+      before(async () => {
+        guarded = await t.restart({ TRUST_PROXY: 'true', LOGIN_MAX_FAILURES: '3', LOGIN_MAX_FAILURES_PER_IP: '10' });
+      });
+      after(async () => {
+        await guarded?.app.close();
+      });
+      const attempt = (from: string, username: string, password: string) =>
+        guarded.http().post('/auth/login').set('X-Forwarded-For', from).send({ username, password });
+
+      it('refuses a username from an address after its failures, even with the right password, and no one else', async () => {
+        const user = await createUser(t, { password: 'Throttled-Pass-1' });
+        for (let i = 0; i < 3; i++) assert.equal((await attempt('198.51.100.20', user.username, 'wrong-password')).status, 401);
+        const sessionsBefore = await t.dataSource.getRepository(Session).count();
+        const refused = await attempt('198.51.100.20', user.username, 'Throttled-Pass-1');
+        assert.equal(refused.status, 429);
+        assertEnvelope(refused.body, 429);
+        assert.equal(refused.body.message, '登录失败次数过多，请稍后再试');
+        const retryAfter = Number(refused.headers['retry-after']);
+        assert.ok(retryAfter > 0 && retryAfter <= 900, `Retry-After ${refused.headers['retry-after']}`);
+        assert.equal(refused.body.data.retryAfter, retryAfter);
+        assert.equal(refused.headers.authorization, undefined);
+        assert.equal(await t.dataSource.getRepository(Session).count(), sessionsBefore, 'no session opened');
+        assert.equal((await attempt('198.51.100.21', user.username, 'Throttled-Pass-1')).status, 200, 'the user from elsewhere is not locked out');
+      });
+
+      it('starts a username and address afresh after a successful login', async () => {
+        const user = await createUser(t, { password: 'Throttled-Pass-2' });
+        for (const password of ['wrong-1', 'wrong-2', 'Throttled-Pass-2', 'wrong-3', 'wrong-4']) await attempt('198.51.100.22', user.username, password);
+        assert.equal((await attempt('198.51.100.22', user.username, 'Throttled-Pass-2')).status, 200);
+      });
+
+      it('refuses an address that tries many usernames', async () => {
+        for (let i = 0; i < 10; i++) assert.equal((await attempt('198.51.100.23', `nobody-${i}`, 'Password-1')).status, 401);
+        assert.equal((await attempt('198.51.100.23', 'admin', ADMIN_PASSWORD)).status, 429);
+        assert.equal((await attempt('198.51.100.24', 'admin', ADMIN_PASSWORD)).status, 200);
+      });
+    });
+
     describe('GET /test', () => {
       it('answers 204 for a valid token and 401 in the envelope without one', async () => {
         const session = await login(t);

@@ -32,7 +32,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
-  @Audited({ action: (status) => (status === 200 ? 'login' : 'login_failed'), keep: ['username'] })
+  @Audited({ action: (status) => (status === 200 ? 'login' : status === 429 ? 'login_throttled' : 'login_failed'), keep: ['username'] })
   @HttpCode(200)
   @ApiOperation({
     summary: '登录 Log in',
@@ -57,6 +57,13 @@ export class AuthController {
   })
   @ApiResponse({ status: 400, description: 'Malformed body', ...errorExample(400, '请求参数错误') })
   @ApiResponse({ status: 401, description: 'Unknown user, wrong password or disabled user', ...errorExample(401, '用户名或密码错误') })
+  @ApiResponse({
+    status: 429,
+    description:
+      'Too many failed logins of this username from this address (LOGIN_MAX_FAILURES), or from this address (LOGIN_MAX_FAILURES_PER_IP), within LOGIN_LOCKOUT: refused before the password is checked. `Retry-After` and `data.retryAfter` give the seconds to wait',
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } },
+    schema: { example: { code: 429, message: '登录失败次数过多，请稍后再试', msg: '登录失败次数过多，请稍后再试', data: { retryAfter: 840 } } },
+  })
   async login(@Body() body: LoginDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<LoginResultDto>> {
     noteAudit(request, { actor: String(body.username).slice(0, 64) });
     const issued = await this.auth.login(body.username, body.password, clientOf(request));

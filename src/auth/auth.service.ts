@@ -11,6 +11,7 @@ import { RevocationService } from '../security/revocation.service';
 import { TokenService } from '../security/token.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
+import { LoginThrottle } from './login-throttle';
 import { RevokeReason, Session } from './entities/session.entity';
 
 export interface ClientInfo {
@@ -39,18 +40,22 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly revocations: RevocationService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly throttle: LoginThrottle,
   ) {}
 
   /** Unknown user, wrong password and disabled user get the same answer, in about the same time. */
   async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
-    const user = await this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.usernameKey = :key', { key: usernameKey(username) })
-      .getOne();
-    const passwordMatches = await this.passwords.verify(password, user?.passwordHash);
-    if (!user || !passwordMatches || user.status !== USER_STATUS_NORMAL) throw loginFailed();
+    const key = usernameKey(username);
+    this.throttle.begin(key, client.ip);
+    let user: User;
+    try {
+      user = await this.checkPassword(key, password);
+    } catch (error) {
+      if (error instanceof AppException && error.messageKey === 'error.loginFailed') this.throttle.failed(key, client.ip);
+      else this.throttle.abandoned(key, client.ip);
+      throw error;
+    }
+    this.throttle.succeeded(key, client.ip);
 
     const rehash = this.passwords.needsRehash(user.passwordHash) ? await this.passwords.hash(password) : undefined;
     const now = new Date();
@@ -88,6 +93,19 @@ export class AuthService {
       refreshToken,
       refreshTtlSeconds: this.config.refreshTtlSeconds,
     };
+  }
+
+  /** The user whose password this is, if it may log in. */
+  private async checkPassword(key: string, password: string): Promise<User> {
+    const user = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('user')
+      .addSelect('user.passwordHash')
+      .where('user.usernameKey = :key', { key })
+      .getOne();
+    const passwordMatches = await this.passwords.verify(password, user?.passwordHash);
+    if (!user || !passwordMatches || user.status !== USER_STATUS_NORMAL) throw loginFailed();
+    return user;
   }
 
   /**

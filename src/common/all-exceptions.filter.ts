@@ -19,6 +19,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');
+  const retryAfter = status === 429 ? (data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
+  if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
 }
 

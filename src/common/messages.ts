@@ -65,6 +65,7 @@ const CATALOG = {
   'error.methodNotAllowed': ['请求方法不被允许', 'Method not allowed.'],
   'error.conflict': ['资源冲突', 'Conflict with the current state.'],
   'error.tooManyRequests': ['请求过于频繁', 'Too many requests.'],
+  'error.loginThrottled': ['登录失败次数过多，请稍后再试', 'Too many failed logins; try again later.'],
   'error.databaseUnavailable': ['数据库不可用，请稍后重试', 'The database is unavailable; try again later.'],
   'error.internal': ['服务器内部错误', 'Internal server error.'],
   'error.refreshMissing': ['缺少刷新令牌（需要 token Cookie 与 X-Refresh-Token 请求头）', 'A refresh token is required in both the token cookie and the X-Refresh-Token header.'],

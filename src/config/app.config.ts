@@ -49,6 +49,13 @@ export interface AppConfig {
   /** redis://… : revocations are also sent to every instance by publish/subscribe. */
   redisUrl?: string;
   bcryptRounds: number;
+  loginThrottle: {
+    /** Failed logins of one username from one address per window before 429; 0 turns it off. */
+    maxFailures: number;
+    /** Failed logins from one address, whatever the username, per window before 429; 0 turns it off. */
+    maxFailuresPerIp: number;
+    windowSeconds: number;
+  };
   adminUsername: string;
   registrationEnabled: boolean;
   /** The role a self-registered user gets. */
@@ -129,6 +136,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     redisUrl: readRedisUrl(read),
     readCacheTtlMs: read.integer('READ_CACHE_TTL_MS', 1000, 0, 60_000),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, 4, 17),
+    loginThrottle: {
+      maxFailures: read.integer('LOGIN_MAX_FAILURES', 5, 0, 1000),
+      maxFailuresPerIp: read.integer('LOGIN_MAX_FAILURES_PER_IP', 100, 0, 100_000),
+      windowSeconds: read.duration('LOGIN_LOCKOUT', 15 * 60, 1, 24 * 3600),
+    },
     adminUsername: read.string('ADMIN_USERNAME', 'admin'),
     registrationEnabled: read.boolean('REGISTRATION_ENABLED', true),
     defaultRoleKey: read.string('DEFAULT_ROLE_KEY', 'common'),
