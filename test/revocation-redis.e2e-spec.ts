@@ -2,7 +2,8 @@ import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, checkToken, login, msUntilRefused } from './support/auth-helpers';
-import { findRedisServer, freePort, startTestRedis, TestRedis } from './support/redis';
+import { freePort } from './support/free-port';
+import { findRedisServer, startTestRedis, TestRedis } from './support/redis';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
