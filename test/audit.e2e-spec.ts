@@ -65,7 +65,7 @@ for (const database of testDatabases()) {
       await admin.post(`/user/${userId}/disable`).expect(200);
       await admin.post(`/user/${userId}/enable`).expect(200);
       const minted = await admin.post('/user/generateJwt', { subject: 'svc-audit', jwtId: 'wanted-id', issuer: 'root' }).expect(200);
-      const role = await admin.post('/role', { role_name: 'audited', role_key: uniqueName('ak') }).expect(201);
+      const role = await admin.post('/role', { role_name: 'audited', role_key: uniqueName('ak') }).expect(200);
       await admin.put('/perm', { roleId: role.body.data.roleId, permissions: ['kickout'] }).expect(200);
       await admin.put(`/user/${userId}`, { nickname: 'Audited', password: 'Changed-Secret-991' }).expect(200);
 

@@ -31,7 +31,7 @@ for (const database of testDatabases()) {
     async function createRole(permissions: string[] = [], extra: Record<string, unknown> = {}) {
       const key = uniqueName('role');
       const created = await admin.post('/role', { role_name: `Role ${key}`, role_key: key, role_sort: 5, ...extra });
-      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.status, 200, JSON.stringify(created.body));
       const roleId = created.body.data.roleId as number;
       if (permissions.length) assert.equal((await admin.put('/perm', { roleId, permissions })).status, 200);
       return roleId;
@@ -49,14 +49,14 @@ for (const database of testDatabases()) {
     describe('the console story', () => {
       it('creates a department, a role with permissions, a user bound to it, whose token carries exactly those scopes', async () => {
         const root = await admin.post('/dept', { parentId: 0, deptName: uniqueName('总公司'), orderNum: 1 });
-        assert.equal(root.status, 201, JSON.stringify(root.body));
-        assertEnvelope(root.body, 201);
+        assert.equal(root.status, 200, JSON.stringify(root.body));
+        assertEnvelope(root.body, 200);
         const dept = await admin.post('/dept', { parentId: root.body.data.deptId, deptName: '研发部', orderNum: 2 });
-        assert.equal(dept.status, 201);
+        assert.equal(dept.status, 200);
         assert.equal(dept.body.data.deptPath, `0,${root.body.data.deptId},${dept.body.data.deptId}`);
 
         const permission = await admin.post('/perm', { code: uniqueName('publish'), name: '发布', description: 'Publish messages' });
-        assert.equal(permission.status, 201, JSON.stringify(permission.body));
+        assert.equal(permission.status, 200, JSON.stringify(permission.body));
         const code = permission.body.data.permission as string;
         // The admin cannot grant a catalog scope it does not hold itself...
         const roleId = await createRole();
@@ -282,7 +282,7 @@ for (const database of testDatabases()) {
       it('creates from snake_case or camelCase, answers camelCase with formatted times', async () => {
         const key = uniqueName('ops');
         const created = await admin.post('/role', { roleName: '运维', roleKey: key, roleSort: 3, remark: null });
-        assert.equal(created.status, 201, JSON.stringify(created.body));
+        assert.equal(created.status, 200, JSON.stringify(created.body));
         assert.equal(created.body.data.roleKey, key);
         assert.match(created.body.data.createTime, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
         assert.deepEqual(created.body.data.permissions, []);
@@ -371,7 +371,7 @@ for (const database of testDatabases()) {
 
       it('adds and removes catalog entries: not built-in ones, not while held', async () => {
         const code = uniqueName('consume');
-        assert.equal((await admin.post('/perm', { code, name: '消费' })).status, 201);
+        assert.equal((await admin.post('/perm', { code, name: '消费' })).status, 200);
         assert.equal((await admin.post('/perm', { code, name: 'again' })).status, 409);
         assert.equal((await admin.post('/perm', { code: 'bad code', name: 'x' })).status, 400);
         assert.equal((await admin.delete('/perm/userMan')).status, 409);

@@ -36,7 +36,7 @@ export class DeptController {
   @Post()
   @Scopes('userMan')
   @Audited({ action: 'dept_change', keep: ['parentId', 'deptName'] })
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Create a department', description: 'Sibling names are unique (409).' })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: CreateDeptDto): Promise<Reply<DeptDto>> {
     return new Reply('create.success', await this.depts.create(actorIdOf(caller), body));

@@ -66,7 +66,7 @@ export class PermissionController {
   @Post()
   @Scopes('role')
   @Audited({ action: 'permission_change', keep: ['code', 'name'] })
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services.' })
   async create(@Body() body: CreatePermissionDto): Promise<Reply<PermissionDto>> {
     return new Reply('create.success', await this.permissions.create(body));

@@ -49,7 +49,7 @@ export class RoleController {
   @Post()
   @Scopes('role')
   @Audited({ action: 'role_change', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
-  @HttpCode(201)
+  @HttpCode(200)
   @ApiBody({ type: RoleBodyDto, examples: { document: { value: { role_name: '运维', role_key: 'ops', role_sort: 2, status: '0', remark: '运维人员' } } } })
   @ApiOperation({ summary: '新增角色 Create a role', description: 'role_name and role_key are required; a role starts without permissions (PUT /perm).' })
   async create(@CurrentPrincipal() caller: Principal, @Body() body: RoleBodyDto): Promise<Reply<RoleDetailDto>> {
