@@ -5,7 +5,9 @@ import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
 import { Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
+import { assertCanGrant } from '../security/grants';
 import { PasswordService } from '../security/password.service';
+import type { Principal } from '../security/principal';
 import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
 import { RevocationService } from '../security/revocation.service';
 import { TokenService } from '../security/token.service';
@@ -181,9 +183,13 @@ export class AuthService {
     return row && !row.rotatedAt ? row.sessionId : undefined;
   }
 
-  /** Ends a session: its refresh token stops working, and its access tokens on the next request. */
-  async revokeSession(sessionId: string, reason: RevokeReason): Promise<boolean> {
+  /**
+   * Ends a session: its refresh token stops working, and its access tokens on the next request.
+   * `authorize` runs first in the same transaction, so what it checked still holds when the session ends.
+   */
+  async revokeSession(sessionId: string, reason: RevokeReason, authorize?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
     return this.transactions.run(async (manager) => {
+      await authorize?.(manager);
       const now = new Date();
       const result = await manager
         .createQueryBuilder()
@@ -216,6 +222,14 @@ export class AuthService {
     // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
     if (keepSessionId) await this.revocations.revokeSessions(manager, ids, now);
     else await this.revocations.revokeUser(manager, userId, now);
+  }
+
+  /**
+   * Managing a user who holds a scope the caller lacks (kicking it out, ending
+   * one of its sessions, disabling, deleting, resetting it) would be a way to that scope.
+   */
+  async assertCanManageUser(caller: Principal, userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    assertCanGrant(caller, await this.scopesOf(userId, manager));
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */

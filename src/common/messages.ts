@@ -75,6 +75,10 @@ const CATALOG = {
   'error.refreshReused': ['刷新令牌被重复使用，会话已吊销', 'The refresh token was reused; the session has been revoked.'],
   'error.sessionBinding': ['客户端与登录时不一致，会话已吊销', 'The client differs from the one that logged in; the session has been revoked.'],
   'error.logoutUnauthenticated': ['未提供有效的访问令牌或刷新令牌', 'Neither a valid access token nor a valid refresh token was given.'],
+  // Grant rules (issue 8, points 1, 2 and 14)
+  'error.cannotChangeRole': ['不能修改、绑定或删除拥有你所没有的权限的角色', 'You cannot change, bind, unbind or delete a role that holds a scope you do not hold yourself.'],
+  'error.cannotRemovePermission': ['不能删除自己没有的权限', 'You cannot remove a permission you do not hold yourself.'],
+  'error.adminRoleComplete': ['管理员角色始终拥有全部权限，不能减少', 'The admin role always holds every permission of the catalog; its permissions cannot be reduced.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof CATALOG;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Permission } from '../permission/entities/permission.entity';
 import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
@@ -12,8 +12,8 @@ import { Transactions } from './transactions';
 
 /**
  * First start on an empty database: the built-in scopes, the `admin` role
- * holding all of them, and the administrator. Safe to run on every start and
- * by several instances at once.
+ * holding every scope of the catalog, and the administrator. Safe to run on
+ * every start and by several instances at once.
  */
 @Injectable()
 export class SeedService implements OnApplicationBootstrap {
@@ -59,7 +59,10 @@ export class SeedService implements OnApplicationBootstrap {
     if (missing.length > 0) await repository.insert(missing.map((scope) => ({ ...scope, builtIn: true })));
   }
 
-  /** The admin role holds every built-in scope, including ones a newer version adds. */
+  /**
+   * The admin role holds every scope of the catalog, built-in or added,
+   * including ones a newer version adds or a database from before this rule lacks.
+   */
   private async ensureAdminRole(manager: EntityManager): Promise<Role> {
     const repository = manager.getRepository(Role);
     let role = await repository.findOne({ where: { roleKey: ADMIN_ROLE_KEY }, relations: { permissions: true } });
@@ -67,9 +70,9 @@ export class SeedService implements OnApplicationBootstrap {
       role = repository.create({ roleName: '管理员', roleKey: ADMIN_ROLE_KEY, roleSort: 1, status: '0', dataScope: '1', remark: '超级管理员', permissions: [] });
     }
     const held = new Set(role.permissions.map((p) => p.code));
-    if (BUILT_IN_SCOPES.some((scope) => !held.has(scope.code)) || role.id === undefined) {
-      const builtIns = await manager.getRepository(Permission).findBy({ code: In(BUILT_IN_SCOPES.map((s) => s.code)) });
-      role.permissions = [...role.permissions, ...builtIns.filter((p) => !held.has(p.code))];
+    const missing = (await manager.getRepository(Permission).find()).filter((p) => !held.has(p.code));
+    if (missing.length > 0 || role.id === undefined) {
+      role.permissions = [...role.permissions, ...missing];
       role = await repository.save(role);
     }
     return role;

@@ -44,7 +44,8 @@ export class PermissionController {
   @HttpCode(200)
   @ApiOperation({
     summary: '修改角色权限 Set a role’s permissions',
-    description: '`?roleId=2&permissions=a&permissions=b`, or the same as a JSON body. The role ends up with exactly these; unknown codes → 400, codes the caller does not hold → 403, and nothing changes.',
+    description:
+      '`?roleId=2&permissions=a&permissions=b`, or the same as a JSON body. The role ends up with exactly these; unknown codes → 400; a role or codes holding a scope the caller does not hold → 403 (removing is granting too); fewer than the whole catalog for the admin role → 409; nothing changes on an error.',
   })
   @ApiOkResponse({ schema: { example: { code: 200, message: '修改成功', msg: '修改成功', data: null } } })
   async setForRole(
@@ -67,7 +68,7 @@ export class PermissionController {
   @Scopes('role')
   @Audited({ action: 'permission_change', keep: ['code', 'name'] })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services.' })
+  @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services. The admin role gets it at once; its holders’ next tokens carry it.' })
   async create(@Body() body: CreatePermissionDto): Promise<Reply<PermissionDto>> {
     return new Reply('create.success', await this.permissions.create(body));
   }
@@ -77,10 +78,10 @@ export class PermissionController {
   @Audited({ action: 'permission_change', target: 'code' })
   @HttpCode(200)
   @ApiParam({ name: 'code', example: 'publish' })
-  @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role holds it.' })
-  async remove(@Param('code') code: string): Promise<Reply<null>> {
+  @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role other than admin holds it; 403 unless the caller holds it.' })
+  async remove(@CurrentPrincipal() caller: Principal, @Param('code') code: string): Promise<Reply<null>> {
     if (!PERMISSION_CODE.test(code)) throw new AppException(400, 'error.validation');
-    await this.permissions.remove(code);
+    await this.permissions.remove(caller, code);
     return new Reply('delete.success', null);
   }
 }

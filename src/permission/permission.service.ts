@@ -4,8 +4,9 @@ import { AppException } from '../common/app.exception';
 import type { Page } from '../common/paging';
 import { conflictOnDuplicate } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
-import { Role } from '../role/entities/role.entity';
-import { assertCanGrant } from '../security/grants';
+import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
+import { roleForChange } from '../role/role.service';
+import { assertCanChangeRoles, assertCanGrant } from '../security/grants';
 import type { Principal } from '../security/principal';
 import { CreatePermissionDto, PermissionDto } from './dto/permission.dto';
 import { Permission } from './entities/permission.entity';
@@ -33,37 +34,54 @@ export class PermissionService {
     return { total: permissions.length, list: permissions.map(toPermissionDto) };
   }
 
-  /** The role's permissions become exactly `codes`; what it gains, the caller must hold. */
+  /**
+   * The role's permissions become exactly `codes`. Removing is granting too:
+   * the caller must hold every scope the role has, before and after. The
+   * admin role holds the whole catalog, always: only a no-op is accepted there.
+   */
   async setRolePermissions(caller: Principal, roleId: number, codes: string[]): Promise<void> {
     await this.transactions.run(async (manager) => {
-      const role = await manager.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true } });
-      if (!role) throw new AppException(404, 'error.roleNotFound');
+      const role = await roleForChange(manager, roleId);
       const wanted = await this.existing(manager, codes);
-      const held = new Set(role.permissions.map((p) => p.code));
-      assertCanGrant(
-        caller,
-        wanted.filter((p) => !held.has(p.code)).map((p) => p.code),
-      );
+      assertCanChangeRoles(caller, role, { permissions: wanted });
+      if (role.roleKey === ADMIN_ROLE_KEY) {
+        const kept = new Set(wanted.map((p) => p.code));
+        const dropped = (await manager.getRepository(Permission).find({ select: { code: true } })).filter((p) => !kept.has(p.code));
+        if (dropped.length > 0) throw new AppException(409, 'error.adminRoleComplete', { permissions: dropped.map((p) => p.code).sort() });
+        return;
+      }
       role.permissions = wanted;
       await manager.getRepository(Role).save(role);
     });
   }
 
+  /** A new catalog entry goes to the admin role in the same transaction: someone must be able to grant it. */
   async create(input: CreatePermissionDto): Promise<PermissionDto> {
     const repository = this.dataSource.getRepository(Permission);
     const permission = repository.create({ code: input.code, name: input.name, description: input.description ?? null, builtIn: false });
     await conflictOnDuplicate(
-      this.transactions.run((manager) => manager.getRepository(Permission).insert(permission)),
+      this.transactions.run(async (manager) => {
+        const admin = await this.adminRoleId(manager);
+        await manager.getRepository(Permission).insert(permission);
+        if (admin !== undefined) await manager.createQueryBuilder().relation(Role, 'permissions').of(admin).add(input.code);
+      }),
       'error.permissionTaken',
     );
     return toPermissionDto(await repository.findOneByOrFail({ code: input.code }));
   }
 
-  async remove(code: string): Promise<void> {
+  /**
+   * Only while no role but the admin role holds it (the admin role loses it with
+   * the entry), and only by a caller holding it: nobody takes away what they lack.
+   */
+  async remove(caller: Principal, code: string): Promise<void> {
     await this.transactions.run(async (manager) => {
       const permission = await manager.getRepository(Permission).findOneBy({ code });
       if (!permission) throw new AppException(404, 'error.permissionNotFound');
       if (permission.builtIn) throw new AppException(409, 'error.builtInPermission');
+      assertCanGrant(caller, [code], 'error.cannotRemovePermission');
+      const admin = await this.adminRoleId(manager);
+      if (admin !== undefined) await manager.createQueryBuilder().relation(Role, 'permissions').of(admin).remove(code);
       // Refused by the database too: removing it while a role gains it in parallel cannot strip the role silently.
       const result = await manager
         .createQueryBuilder()
@@ -74,6 +92,13 @@ export class PermissionService {
         .execute();
       if (result.affected !== 1) throw new AppException(409, 'error.permissionInUse');
     });
+  }
+
+  /** The admin role's id, its row locked (MySQL) so that its scopes and the catalog change together. */
+  private async adminRoleId(manager: EntityManager): Promise<number | undefined> {
+    const builder = manager.getRepository(Role).createQueryBuilder('role').select('role.id').where('role.roleKey = :key', { key: ADMIN_ROLE_KEY });
+    if (manager.dataSource.options.type === 'mysql') builder.setLock('pessimistic_write');
+    return (await builder.getOne())?.id;
   }
 
   /** The catalog entries for these codes; any unknown code is a 400 and changes nothing. */

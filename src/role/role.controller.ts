@@ -61,9 +61,9 @@ export class RoleController {
   @Audited({ action: 'role_change', target: 'roleId', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
-  @ApiOperation({ summary: '修改角色 Change a role', description: 'Only the given fields change. The admin role cannot be disabled or renamed.' })
+  @ApiOperation({ summary: '修改角色 Change a role', description: 'Only the given fields change. The admin role cannot be disabled or renamed (409); a role holding a scope the caller lacks cannot be changed (403).' })
   async update(@CurrentPrincipal() caller: Principal, @Param('roleId', ParseIdPipe) roleId: number, @Body() body: RoleBodyDto): Promise<Reply<RoleDetailDto>> {
-    return new Reply('update.success', await this.roles.update(actorIdOf(caller), roleId, roleInput(body)));
+    return new Reply('update.success', await this.roles.update(caller, roleId, roleInput(body)));
   }
 
   @Delete(':roleId')
@@ -71,9 +71,9 @@ export class RoleController {
   @Audited({ action: 'role_change', target: 'roleId' })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
-  @ApiOperation({ summary: '删除角色 Delete a role', description: '409 while users are bound to it, and for the admin role.' })
-  async remove(@Param('roleId', ParseIdPipe) roleId: number): Promise<Reply<null>> {
-    await this.roles.remove(roleId);
+  @ApiOperation({ summary: '删除角色 Delete a role', description: '409 while users are bound to it, and for the admin role; 403 when it holds a scope the caller lacks.' })
+  async remove(@CurrentPrincipal() caller: Principal, @Param('roleId', ParseIdPipe) roleId: number): Promise<Reply<null>> {
+    await this.roles.remove(caller, roleId);
     return new Reply('delete.success', null);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, FindOptionsRelations, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
@@ -7,6 +7,8 @@ import { conflictOnDuplicate } from '../database/db-errors';
 import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
 import { Dept } from '../dept/entities/dept.entity';
+import { assertCanChangeRoles } from '../security/grants';
+import { actorIdOf, Principal } from '../security/principal';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
 import { ADMIN_ROLE_KEY, Role } from './entities/role.entity';
 
@@ -25,6 +27,21 @@ export function toRoleDto(role: Role): RoleDto {
 
 const roleNotFound = () => new AppException(404, 'error.roleNotFound');
 const adminProtected = () => new AppException(409, 'error.adminRoleProtected');
+
+/**
+ * The role with its permissions, for a change that depends on them. On MySQL
+ * its row stays locked until the transaction ends, so the scopes checked are
+ * the scopes changed; SQLite runs one transaction at a time anyway.
+ */
+export async function roleForChange(manager: EntityManager, roleId: number, relations: FindOptionsRelations<Role> = {}): Promise<Role> {
+  const repository = manager.getRepository(Role);
+  if (manager.dataSource.options.type === 'mysql') {
+    await repository.createQueryBuilder('role').select('role.id').where('role.id = :roleId', { roleId }).setLock('pessimistic_write').getOne();
+  }
+  const role = await repository.findOne({ where: { id: roleId }, relations: { ...relations, permissions: true } });
+  if (!role) throw roleNotFound();
+  return role;
+}
 
 @Injectable()
 export class RoleService {
@@ -87,14 +104,14 @@ export class RoleService {
     return this.get(id);
   }
 
-  async update(callerId: number | null, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
+  /** Changing a role, even only its status or name, needs every scope it has (it cannot gain any here). */
+  async update(caller: Principal, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
     await this.write(async (manager) => {
-      const repository = manager.getRepository(Role);
-      const role = await repository.findOne({ where: { id: roleId }, relations: { depts: true } });
-      if (!role) throw roleNotFound();
+      const role = await roleForChange(manager, roleId, { depts: true });
       if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== '0') || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
         throw adminProtected();
       }
+      assertCanChangeRoles(caller, role);
       if (input.roleName !== undefined) role.roleName = input.roleName;
       if (input.roleKey !== undefined) role.roleKey = input.roleKey;
       if (input.roleSort !== undefined) role.roleSort = input.roleSort;
@@ -102,17 +119,17 @@ export class RoleService {
       if (input.remark !== undefined) role.remark = input.remark;
       if (input.dataScope !== undefined) role.dataScope = input.dataScope;
       if (input.deptIds !== undefined) role.depts = await this.depts(manager, input.deptIds);
-      role.updateBy = callerId;
-      await repository.save(role);
+      role.updateBy = actorIdOf(caller);
+      await manager.getRepository(Role).save(role);
     });
     return this.get(roleId);
   }
 
-  async remove(roleId: number): Promise<void> {
+  async remove(caller: Principal, roleId: number): Promise<void> {
     await this.transactions.run(async (manager) => {
-      const role = await manager.getRepository(Role).findOneBy({ id: roleId });
-      if (!role) throw roleNotFound();
+      const role = await roleForChange(manager, roleId);
       if (role.roleKey === ADMIN_ROLE_KEY) throw adminProtected();
+      assertCanChangeRoles(caller, role);
       // Refused by the database as well: a binding made in parallel cannot be dropped silently.
       const result = await manager
         .createQueryBuilder()

@@ -59,7 +59,7 @@ export class SessionController {
   @ApiParam({ name: 'id', example: sessionExample.id })
   @ApiOperation({ summary: 'End one of the caller’s own sessions', description: '404 for a session of someone else.' })
   async endMine(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<Reply<null>> {
-    await this.sessions.kickout(id, ownUserId(caller));
+    await this.sessions.endOwn(ownUserId(caller), id);
     return new Reply('ok', null);
   }
 
@@ -68,9 +68,13 @@ export class SessionController {
   @Audited({ action: 'kickout', target: 'id' })
   @HttpCode(200)
   @ApiParam({ name: 'id', example: sessionExample.id })
-  @ApiOperation({ summary: 'End a session (kick out)', description: 'Its access tokens are refused on the next request, on every instance within a second; its refresh token no longer works. 409 when it had already ended.' })
-  async kickout(@Param('id') id: string): Promise<Reply<null>> {
-    await this.sessions.kickout(id);
+  @ApiOperation({
+    summary: 'End a session (kick out)',
+    description:
+      'Its access tokens are refused on the next request, on every instance within a second; its refresh token no longer works. 409 when it had already ended; 403 when its user holds, or the minted token carries, a scope the caller lacks (as POST /user/{uid}/kickout).',
+  })
+  async kickout(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<Reply<null>> {
+    await this.sessions.kickout(caller, id);
     return new Reply('ok', null);
   }
 }

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
+import { assertCanGrant } from '../security/grants';
+import type { Principal } from '../security/principal';
 import { User } from '../user/entities/user.entity';
 import { SessionDto, SessionQueryDto } from './dto/session.dto';
 
@@ -62,11 +64,33 @@ export class SessionService {
     return { total, list: entities.map((session, i) => toSessionDto(session, (raw[i] as { username?: string | null }).username ?? null)) };
   }
 
-  /** Ends one session; `ownerId` limits it to that user's own sessions. Ending it twice is a 409. */
-  async kickout(sessionId: string, ownerId?: number): Promise<void> {
+  /** Ends one of the owner's own sessions; someone else's is a 404. Ending it twice is a 409. */
+  async endOwn(ownerId: number, sessionId: string): Promise<void> {
+    const session = await this.find(sessionId);
+    if (session.userId !== ownerId) throw new AppException(404, 'error.sessionNotFound');
+    await this.revoke(sessionId);
+  }
+
+  /**
+   * Ends anyone's session, by the rule of POST /user/{uid}/kickout: not of a
+   * user holding a scope the caller lacks, nor a minted token carrying one.
+   */
+  async kickout(caller: Principal, sessionId: string): Promise<void> {
+    const session = await this.find(sessionId);
+    await this.revoke(sessionId, async (manager) => {
+      if (session.userId !== null) await this.auth.assertCanManageUser(caller, session.userId, manager);
+      if (session.scopes) assertCanGrant(caller, JSON.parse(session.scopes) as string[]);
+    });
+  }
+
+  private async find(sessionId: string): Promise<Session> {
     assertSessionId(sessionId);
     const session = await this.dataSource.getRepository(Session).findOneBy({ id: sessionId });
-    if (!session || (ownerId !== undefined && session.userId !== ownerId)) throw new AppException(404, 'error.sessionNotFound');
-    if (!(await this.auth.revokeSession(sessionId, 'kickout'))) throw new AppException(409, 'error.sessionAlreadyEnded');
+    if (!session) throw new AppException(404, 'error.sessionNotFound');
+    return session;
+  }
+
+  private async revoke(sessionId: string, authorize?: (manager: EntityManager) => Promise<void>): Promise<void> {
+    if (!(await this.auth.revokeSession(sessionId, 'kickout', authorize))) throw new AppException(409, 'error.sessionAlreadyEnded');
   }
 }

@@ -12,7 +12,7 @@ import { Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
 import { ADMIN_ROLE_KEY, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
-import { assertCanGrant } from '../security/grants';
+import { assertCanChangeRoles } from '../security/grants';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
 import { isCommonPassword } from './common-passwords';
@@ -121,7 +121,7 @@ export class UserService {
         const refused = changes.filter((field) => !SELF_SERVICE_FIELDS.has(field));
         if (refused.length > 0) throw new AppException(403, 'error.fieldNeedsUserMan', { fields: refused });
       }
-      if (!self) await this.assertCanManage(em, caller, userId);
+      if (!self) await this.auth.assertCanManageUser(caller, userId, em);
       if (newHash && self) {
         if (input.oldPassword === undefined || !(await this.passwords.verify(input.oldPassword, user.passwordHash))) {
           throw new AppException(400, 'error.oldPasswordWrong');
@@ -160,7 +160,7 @@ export class UserService {
   async kickoutAll(caller: Principal, userId: number): Promise<void> {
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
-      await this.assertCanManage(em, caller, userId);
+      await this.auth.assertCanManageUser(caller, userId, em);
       await this.auth.revokeUserSessions(em, userId, 'kickout');
     });
   }
@@ -170,7 +170,7 @@ export class UserService {
     if (!enabled && userIdOf(caller) === userId) throw new AppException(409, 'error.cannotDisableSelf');
     await this.transactions.run(async (em) => {
       const user = await this.find(em, userId);
-      await this.assertCanManage(em, caller, userId);
+      await this.auth.assertCanManageUser(caller, userId, em);
       if (!enabled) await this.assertNotLastAdmin(em, userId);
       await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: actorIdOf(caller) });
       if (!enabled && user.status !== USER_STATUS_DISABLED) await this.auth.revokeUserSessions(em, userId, 'disabled');
@@ -182,17 +182,20 @@ export class UserService {
     if (actorIdOf(caller) === userId) throw new AppException(409, 'error.cannotDeleteSelf');
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
-      await this.assertCanManage(em, caller, userId);
+      await this.auth.assertCanManageUser(caller, userId, em);
       await this.assertNotLastAdmin(em, userId);
       await this.auth.revokeUserSessions(em, userId, 'deleted');
       await em.getRepository(User).delete({ id: userId });
     });
   }
 
-  /** The user's roles become exactly these; a role that grants what the caller lacks is refused. */
+  /**
+   * The user's roles become exactly these. Every role added or removed must be
+   * within the caller's scopes, disabled ones too: removing is granting too.
+   */
   async bindRoles(caller: Principal, userId: number, roleIds: number[]): Promise<void> {
     await this.transactions.run(async (em) => {
-      const user = await em.getRepository(User).findOne({ where: { id: userId }, relations: { roles: true } });
+      const user = await em.getRepository(User).findOne({ where: { id: userId }, relations: { roles: { permissions: true } } });
       if (!user) throw userNotFound();
       const unique = [...new Set(roleIds)];
       const roles = unique.length ? await em.getRepository(Role).find({ where: { id: In(unique) }, relations: { permissions: true } }) : [];
@@ -200,12 +203,10 @@ export class UserService {
         const known = new Set(roles.map((r) => r.id));
         throw new AppException(400, 'error.unknownRoles', { roleIds: unique.filter((id) => !known.has(id)) });
       }
-      await this.assertCanManage(em, caller, userId);
+      await this.auth.assertCanManageUser(caller, userId, em);
       const current = new Set(user.roles.map((r) => r.id));
-      assertCanGrant(
-        caller,
-        roles.filter((r) => !current.has(r.id)).flatMap((r) => r.permissions.map((p) => p.code)),
-      );
+      const wanted = new Set(unique);
+      assertCanChangeRoles(caller, ...roles.filter((r) => !current.has(r.id)), ...user.roles.filter((r) => !wanted.has(r.id)));
       const losesAdmin = user.roles.some((r) => r.roleKey === ADMIN_ROLE_KEY) && !roles.some((r) => r.roleKey === ADMIN_ROLE_KEY);
       if (losesAdmin) await this.assertNotLastAdmin(em, userId);
       user.roles = roles;
@@ -288,11 +289,6 @@ export class UserService {
         return (value === '' ? null : value) !== current;
       })
       .map(([field]) => field);
-  }
-
-  /** Managing a user who holds a scope the caller lacks would be a way to that scope. */
-  private async assertCanManage(em: EntityManager, caller: Principal, userId: number): Promise<void> {
-    assertCanGrant(caller, await this.auth.scopesOf(userId, em));
   }
 
   /** The admin role must keep a holder. Serialised on the admin role row so two removals cannot both pass. */
