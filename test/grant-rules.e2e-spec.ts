@@ -160,7 +160,7 @@ for (const database of testDatabases()) {
     });
 
     describe('removing is granting too: changing, deleting, binding or unbinding a role needs every scope it has', () => {
-      it('refuses PUT /perm that strips the admin role or another role of scopes the caller lacks; nothing changes', async () => {
+      it('refuses PUT /perm that strips the admin role or another role of scopes the caller lacks, nothing changes; a holder of them all may', async () => {
         const adminSession = await login(t);
         const adminBefore = await storedPermissions(adminRoleId);
         const roleMan = await userWith(['role']);
@@ -179,9 +179,13 @@ for (const database of testDatabases()) {
         assertEnvelope(strip.body, 403);
         assert.equal((await roleMan.api.put(`/perm?roleId=${other}&permissions=`)).status, 403);
         assert.deepEqual(await storedPermissions(other), ['role', 'userMan']);
+
+        const holder = await userWith(['role', 'userMan', 'kickout']);
+        assert.equal((await holder.api.put('/perm', { roleId: other, permissions: ['kickout', 'userMan'] })).status, 200, 'a caller holding every scope, before and after, may');
+        assert.deepEqual(await storedPermissions(other), ['kickout', 'userMan']);
       });
 
-      it('refuses PUT /role/{id} and DELETE /role/{id} on a role holding scopes the caller lacks; nothing changes', async () => {
+      it('refuses PUT /role/{id} and DELETE /role/{id} on a role holding scopes the caller lacks, nothing changes; a holder of them all may', async () => {
         const roleMan = await userWith(['role']);
         const target = await createRole(['userMan']);
         const roles = t.dataSource.getRepository(Role);
@@ -204,9 +208,15 @@ for (const database of testDatabases()) {
         const adminRemark = (await roles.findOneByOrFail({ id: adminRoleId })).remark;
         assert.equal((await roleMan.api.put(`/role/${adminRoleId}`, { remark: 'owned' })).status, 403);
         assert.equal((await roles.findOneByOrFail({ id: adminRoleId })).remark, adminRemark);
+
+        const holder = await userWith(['role', 'userMan']);
+        assert.equal((await holder.api.put(`/role/${target}`, { status: '1', remark: 'paused' })).status, 200, 'a caller holding every scope of the role may');
+        assert.equal((await roles.findOneByOrFail({ id: target })).status, '1');
+        assert.equal((await holder.api.delete(`/role/${target}`)).status, 200);
+        assert.ok(!(await roles.existsBy({ id: target })));
       });
 
-      it('refuses binding or unbinding a role holding scopes the caller lacks, even a disabled one; nothing changes', async () => {
+      it('refuses binding or unbinding a role holding scopes the caller lacks, even a disabled one, nothing changes; a holder of them all may', async () => {
         const manager = await userWith(['userMan']);
         const dormant = await createRole(['kickout']);
         assert.equal((await admin.put(`/role/${dormant}`, { status: '1' })).status, 200);
@@ -222,27 +232,17 @@ for (const database of testDatabases()) {
         const registeredWith = await boundRoles(other.id);
         assert.equal((await manager.api.post(`/user/${other.id}/bind`, [dormant])).status, 403);
         assert.deepEqual(await boundRoles(other.id), registeredWith);
-      });
 
-      it('lets a caller holding every scope of the role change, bind, unbind and delete it', async () => {
-        const caller = await userWith(['role', 'userMan', 'kickout']);
-        const target = await createRole(['kickout']);
-        assert.equal((await caller.api.put('/perm', { roleId: target, permissions: ['kickout', 'userMan'] })).status, 200);
-        assert.deepEqual(await storedPermissions(target), ['kickout', 'userMan']);
-        assert.equal((await caller.api.put(`/role/${target}`, { status: '1', remark: 'paused' })).status, 200);
-        assert.equal((await t.dataSource.getRepository(Role).findOneByOrFail({ id: target })).status, '1');
-        const user = await register();
-        assert.equal((await caller.api.post(`/user/${user.id}/bind`, [target])).status, 200);
-        assert.deepEqual(await boundRoles(user.id), [target]);
-        assert.equal((await caller.api.post(`/user/${user.id}/bind`, [])).status, 200);
-        assert.deepEqual(await boundRoles(user.id), []);
-        assert.equal((await caller.api.delete(`/role/${target}`)).status, 200);
-        assert.ok(!(await t.dataSource.getRepository(Role).existsBy({ id: target })));
+        const holder = await userWith(['userMan', 'kickout']);
+        assert.equal((await holder.api.post(`/user/${other.id}/bind`, [dormant])).status, 200, 'a caller holding every scope of the role may');
+        assert.deepEqual(await boundRoles(other.id), [dormant]);
+        assert.equal((await holder.api.post(`/user/${target.id}/bind`, [])).status, 200);
+        assert.deepEqual(await boundRoles(target.id), []);
       });
     });
 
     describe('both kick-out routes refuse to end the sessions of a user holding a scope the caller lacks', () => {
-      it('DELETE /session/{id} of an administrator’s session is 403 like POST /user/{uid}/kickout; the session lives', async () => {
+      it('DELETE /session/{id} of an administrator’s session is 403 like POST /user/{uid}/kickout, the session lives; lesser sessions still end', async () => {
         const adminSession = await login(t);
         const sid = decodeJwt(adminSession.accessToken).sid as string;
         const kicker = await userWith(['kickout', 'searchSession']);
@@ -257,9 +257,20 @@ for (const database of testDatabases()) {
         assert.equal((await t.dataSource.getRepository(Session).findOneByOrFail({ id: sid })).revokedAt, null);
         assert.equal((await checkToken(t, adminSession.accessToken)).status, 204);
         assert.equal((await refresh(t, adminSession.refreshToken)).status, 204);
+
+        // The sessions of a user holding no more than the caller, and one's own by /session/mine, still end.
+        const peer = await register();
+        const peerSession = await login(t, peer.username, peer.password);
+        const ended = await kicker.api.delete(`/session/${decodeJwt(peerSession.accessToken).sid}`);
+        assert.equal(ended.status, 200, JSON.stringify(ended.body));
+        assert.equal((await checkToken(t, peerSession.accessToken)).status, 401);
+        const weaker = await userWith([]);
+        const own = await weaker.api.delete(`/session/mine/${decodeJwt(weaker.session.accessToken).sid}`);
+        assert.equal(own.status, 200, JSON.stringify(own.body));
+        assert.equal((await checkToken(t, weaker.session.accessToken)).status, 401);
       });
 
-      it('refuses to end a minted token carrying scopes the caller lacks', async () => {
+      it('refuses to end a minted token carrying scopes the caller lacks; a holder of them may', async () => {
         const fresh = await freshAdmin();
         const minted = await fresh.api.post('/user/generateJwt', { subject: 'gateway', expiresAt: inAnHour(), authorities: ['keyMan'] });
         assert.equal(minted.status, 200, JSON.stringify(minted.body));
@@ -268,20 +279,10 @@ for (const database of testDatabases()) {
         assert.equal(refused.status, 403, JSON.stringify(refused.body));
         assertEnvelope(refused.body, 403);
         assert.equal((await checkToken(t, minted.body.data)).status, 204);
-      });
 
-      it('ends the session of a user holding no more than the caller, and one’s own by /session/mine', async () => {
-        const kicker = await userWith(['kickout']);
-        const peer = await register();
-        const peerSession = await login(t, peer.username, peer.password);
-        const ended = await kicker.api.delete(`/session/${decodeJwt(peerSession.accessToken).sid}`);
-        assert.equal(ended.status, 200, JSON.stringify(ended.body));
-        assert.equal((await checkToken(t, peerSession.accessToken)).status, 401);
-
-        const weaker = await userWith([]);
-        const own = await weaker.api.delete(`/session/mine/${decodeJwt(weaker.session.accessToken).sid}`);
-        assert.equal(own.status, 200, JSON.stringify(own.body));
-        assert.equal((await checkToken(t, weaker.session.accessToken)).status, 401);
+        const holder = await userWith(['kickout', 'keyMan']);
+        assert.equal((await holder.api.delete(`/session/${decodeJwt(minted.body.data).jti}`)).status, 200);
+        assert.equal((await checkToken(t, minted.body.data)).status, 401);
       });
     });
   });
