@@ -134,7 +134,7 @@ export class UserController {
   @Audited({ action: 'kickout', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
-  @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work.' })
+  @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work. 403 when the user holds a scope the caller lacks (as DELETE /session/{id}).' })
   async kickout(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
     await this.users.kickoutAll(caller, uid);
     return new Reply('ok', null);
@@ -166,7 +166,7 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiBody({ schema: { type: 'array', items: { type: 'integer' }, example: [2, 3] } })
-  @ApiOperation({ summary: '绑定角色 Set a user’s roles', description: 'The roles become exactly this set. Unknown ids → 400; a role granting a scope the caller lacks → 403.' })
+  @ApiOperation({ summary: '绑定角色 Set a user’s roles', description: 'The roles become exactly this set. Unknown ids → 400; a role added or removed that holds a scope the caller lacks, or a user holding one, → 403.' })
   async bind(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: unknown): Promise<Reply<null>> {
     await this.users.bindRoles(caller, uid, roleIdList(body));
     return new Reply('update.success', null);
