@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { clientErrorHandler } from './common/client-error';
 import { registerEnvelopeHook } from './common/envelope.hook';
 import { createLogger, PinoNestLogger } from './common/logger';
+import { parseQueryString } from './common/query-string';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app.config';
 import { setupDocs } from './docs';
@@ -40,6 +41,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Connection: close) rather than refused with a bare 503 outside the envelope: the database closes only
     // after the last answer.
     return503OnClosing: false,
+    // Arrays as axios and other clients spell them: `a[]=x&a[]=y` as well as `a=x&a=y`.
+    routerOptions: { querystringParser: parseQueryString },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),

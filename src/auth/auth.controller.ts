@@ -9,6 +9,7 @@ import { AccessTokenGuard } from '../security/access-token.guard';
 import { Public, Scopes } from '../security/decorators';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
+import { JsonBodyOnly } from './json-body.guard';
 import { clearSessionCookie, clientOf, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
 
 /** A refresh's audit action: a success, a reuse of a rotated token, a client that moved, or another failure. */
@@ -32,6 +33,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @JsonBodyOnly()
   @Audited({ action: (status) => (status === 200 ? 'login' : status === 429 ? 'login_throttled' : 'login_failed'), keep: ['username'] })
   @HttpCode(200)
   @ApiOperation({
@@ -74,6 +76,7 @@ export class AuthController {
 
   @Post('session')
   @Public()
+  @JsonBodyOnly()
   @Audited({ action: refreshAction })
   @HttpCode(204)
   @ApiOperation({
@@ -100,6 +103,7 @@ export class AuthController {
 
   @Post('logout')
   @Public()
+  @JsonBodyOnly()
   @Audited({ action: 'logout' })
   @HttpCode(200)
   @ApiOperation({ summary: '退出登录 Log out', description: 'Revokes the session named by the access token and/or the refresh token, and clears the cookie.' })

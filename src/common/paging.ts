@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { IntLike, Optional } from './input-rules';
 
 export interface Page<T> {
   total: number;
@@ -10,16 +10,16 @@ export interface Page<T> {
 /** `pageNum` from 1, `pageSize` 1 to 100; from the query string. */
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
-  @IsOptional()
-  @Type(() => Number)
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   pageNum?: number;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10, example: 10 })
-  @IsOptional()
-  @Type(() => Number)
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(1)
   @Max(100)

@@ -27,7 +27,9 @@ export class PermissionService {
     return { total: permissions.length, list: permissions.map(toPermissionDto) };
   }
 
-  async ofRole(roleId: number): Promise<Page<PermissionDto>> {
+  /** A role's permissions; the whole catalog, in the same shape, without a role. */
+  async ofRole(roleId: number | undefined): Promise<Page<PermissionDto>> {
+    if (roleId === undefined) return this.list();
     const role = await this.dataSource.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true } });
     if (!role) throw new AppException(404, 'error.roleNotFound');
     const permissions = [...role.permissions].sort((a, b) => a.code.localeCompare(b.code));

@@ -20,8 +20,9 @@ export function toRoleDto(role: Role): RoleDto {
     roleSort: role.roleSort,
     status: role.status,
     dataScope: role.dataScope,
-    createTime: formatTime(role.createTime),
-    remark: role.remark,
+    createTime: formatTime(role.createTime) ?? '',
+    // The document's type: a string, "" when there is none.
+    remark: role.remark ?? '',
   };
 }
 

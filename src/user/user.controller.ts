@@ -1,10 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
+import { readGetBody } from '../common/get-body';
 import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
+import { validated } from '../common/validate';
+import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
 import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
@@ -41,7 +45,10 @@ function roleIdList(body: unknown): number[] {
 @ApiTags('用户管理 Users')
 @Controller('user')
 export class UserController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @Public()
@@ -56,9 +63,15 @@ export class UserController {
 
   @Get('list')
   @Scopes('userMan')
-  @ApiOperation({ summary: 'List users', description: 'Filters: username and phone (contained), status, deptId.' })
+  @ApiOperation({
+    summary: 'List users',
+    description: 'Filters: username and phone (contained), status, deptId; from the query string, or from a JSON body sent with the GET as GET /role/list takes them.',
+  })
+  @ApiQuery({ type: UserListQueryDto })
   @ApiOkResponse({ schema: { example: { code: 200, message: '查询成功', msg: '查询成功', data: { total: 1, list: [userExample] } } } })
-  async list(@Query() query: UserListQueryDto): Promise<Reply<Page<UserDto>>> {
+  async list(@Req() request: FastifyRequest): Promise<Reply<Page<UserDto>>> {
+    const fromBody = await readGetBody(request, this.config.bodyLimitBytes);
+    const query = await validated(UserListQueryDto, { ...fromBody, ...(request.query as object) });
     return new Reply('query.success', await this.users.list(query));
   }
 

@@ -1,9 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { Clearable, IntLike, Optional } from '../../common/input-rules';
 
 export class CreateDeptDto {
   @ApiPropertyOptional({ example: 0, description: 'The parent department; 0 for a root' })
-  @IsOptional()
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(0)
   @Max(2_147_483_647)
@@ -15,26 +17,30 @@ export class CreateDeptDto {
   deptName!: string;
 
   @ApiPropertyOptional({ example: 1 })
-  @IsOptional()
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(0)
   @Max(99_999)
   orderNum?: number;
 
   @ApiPropertyOptional({ example: '0', enum: ['0', '1'] })
-  @IsOptional()
+  @Optional()
   @IsIn(['0', '1'])
   status?: string;
 
   @ApiPropertyOptional({ example: null, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Clearable()
   @IsString()
   @MaxLength(500)
   remark?: string | null;
 }
 
-export class UpdateDeptDto extends PartialType(CreateDeptDto) {}
+export class UpdateDeptDto extends PartialType(CreateDeptDto) {
+  /** Its rules come from CreateDeptDto; optional here, so "" keeps the name as for every other optional field. */
+  @Optional()
+  override deptName?: string;
+}
 
 export class DeptDto {
   @ApiProperty({ example: 2 }) deptId!: number;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CommaList, IntLike, Optional } from '../../common/input-rules';
 
 export const PERMISSION_CODE = /^[A-Za-z][A-Za-z0-9:_.-]{0,63}$/;
 
@@ -18,29 +18,30 @@ export class PermissionDto {
   builtIn!: boolean;
 }
 
+/** Without a roleId: the whole catalog. */
 export class RoleIdQueryDto {
-  @ApiProperty({ example: 2, description: '角色id' })
-  @Type(() => Number)
+  @ApiPropertyOptional({ example: 2, description: '角色id' })
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
-  roleId!: number;
+  roleId?: number;
 }
 
-/** `?roleId=2&permissions=a&permissions=b` or the same as a JSON body. */
+/** `?roleId=2&permissions=a&permissions=b` (or `permissions[]=a`, or `permissions=a,b`), or the same as a JSON body. */
 export class SetRolePermissionsDto {
   @ApiPropertyOptional({ example: 2 })
-  @IsOptional()
-  @Type(() => Number)
+  @Optional()
+  @IntLike()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
   roleId?: number;
 
   @ApiPropertyOptional({ type: [String], example: ['connect', 'publish'] })
-  @IsOptional()
-  // A single query value arrives as a string; an empty one means "none".
-  @Transform(({ value }) => (typeof value === 'string' ? (value === '' ? [] : [value]) : value))
+  // Not Optional(): an empty `permissions=` is given, and means none.
+  @CommaList()
   @IsArray()
   @ArrayMaxSize(500)
   @IsString({ each: true })
@@ -61,7 +62,7 @@ export class CreatePermissionDto {
   name!: string;
 
   @ApiPropertyOptional({ example: 'Publish to the message bus' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   description?: string;

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Clearable, IntLike, Optional } from '../../common/input-rules';
 import { PageQueryDto } from '../../common/paging';
 
 export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
@@ -8,13 +9,13 @@ const STATUSES = ['0', '1'];
 const DATA_SCOPES = ['1', '2', '3', '4', '5'];
 
 /** The rules of each role field, shared by its snake_case and camelCase spellings. */
-const RoleNameRules = () => applyDecorators(IsOptional(), IsString(), Length(1, 64));
+const RoleNameRules = () => applyDecorators(Optional(), IsString(), Length(1, 64));
 const RoleKeyRules = () =>
-  applyDecorators(IsOptional(), IsString(), Matches(ROLE_KEY, { message: '$property must start with a letter and hold only letters, digits and _ : . - (at most 64)' }));
-const RoleSortRules = () => applyDecorators(IsOptional(), IsInt(), Min(0), Max(99_999));
-const DataScopeRules = () => applyDecorators(IsOptional(), IsIn(DATA_SCOPES));
+  applyDecorators(Optional(), IsString(), Matches(ROLE_KEY, { message: '$property must start with a letter and hold only letters, digits and _ : . - (at most 64)' }));
+const RoleSortRules = () => applyDecorators(Optional(), IntLike(), IsInt(), Min(0), Max(99_999));
+const DataScopeRules = () => applyDecorators(Optional(), IsIn(DATA_SCOPES));
 const DeptIdsRules = () =>
-  applyDecorators(IsOptional(), IsArray(), ArrayMaxSize(1000), IsInt({ each: true }), Min(1, { each: true }), Max(2_147_483_647, { each: true }));
+  applyDecorators(Optional(), IntLike(), IsArray(), ArrayMaxSize(1000), IsInt({ each: true }), Min(1, { each: true }), Max(2_147_483_647, { each: true }));
 
 /**
  * Role fields as the document names them (snake_case), or in camelCase: both
@@ -26,13 +27,12 @@ export class RoleBodyDto {
   @ApiPropertyOptional({ example: 2, description: '显示顺序' }) @RoleSortRules() role_sort?: number;
 
   @ApiPropertyOptional({ example: '0', enum: STATUSES, description: '角色状态（0正常 1停用）' })
-  @IsOptional()
+  @Optional()
   @IsIn(STATUSES)
   status?: string;
 
   @ApiPropertyOptional({ example: '运维人员', nullable: true, description: '备注' })
-  @IsOptional()
-  @ValidateIf((_, value) => value !== null)
+  @Clearable()
   @IsString()
   @MaxLength(500)
   remark?: string | null;
@@ -75,19 +75,19 @@ export function roleInput(body: RoleBodyDto): RoleInput {
 
 export class RoleListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the role name' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   roleName?: string;
 
   @ApiPropertyOptional({ description: 'Contained in the role key' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(64)
   roleKey?: string;
 
   @ApiPropertyOptional({ enum: STATUSES })
-  @IsOptional()
+  @Optional()
   @IsIn(STATUSES)
   status?: string;
 }

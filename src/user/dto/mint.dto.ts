@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length, Matches, MaxLength, ValidateBy, ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, Length, Matches, MaxLength, ValidateBy, ValidationOptions } from 'class-validator';
+import { Optional } from '../../common/input-rules';
 import { PERMISSION_CODE } from '../../permission/dto/permission.dto';
 
-export type ExpiresAt = number | { seconds: number | string; nanos?: number };
+export type ExpiresAt = number | string | { seconds: number | string; nanos?: number | string };
 
-/** Unix seconds, or the document's `{seconds, nanos}` (seconds as a number or a numeric string). */
+/** Unix seconds as a number or a numeric string, or the document's `{seconds, nanos}` (each a number or a numeric string). */
 function IsExpiresAt(options?: ValidationOptions) {
   return ValidateBy(
     {
@@ -18,31 +19,40 @@ function IsExpiresAt(options?: ValidationOptions) {
   );
 }
 
+/** The document's schema shows seconds and nanos as strings (protobuf's JSON form of int64). */
+const wholeNumber = (value: unknown): number | undefined => {
+  const number = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  return typeof number === 'number' && Number.isSafeInteger(number) && number >= 0 ? number : undefined;
+};
+
 export function expiresAtSeconds(value: ExpiresAt | undefined): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : undefined;
+  if (typeof value === 'number' || typeof value === 'string') return wholeNumber(value);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const keys = Object.keys(value);
   if (keys.some((key) => key !== 'seconds' && key !== 'nanos')) return undefined;
-  const seconds = typeof value.seconds === 'string' && /^\d{1,12}$/.test(value.seconds) ? Number(value.seconds) : value.seconds;
-  if (typeof seconds !== 'number' || !Number.isSafeInteger(seconds)) return undefined;
-  if (value.nanos !== undefined && (!Number.isInteger(value.nanos) || value.nanos < 0 || value.nanos > 999_999_999)) return undefined;
+  const seconds = wholeNumber(value.seconds);
+  if (seconds === undefined) return undefined;
+  if (value.nanos !== undefined) {
+    const nanos = wholeNumber(value.nanos);
+    if (nanos === undefined || nanos > 999_999_999) return undefined;
+  }
   return seconds;
 }
 
 export class PersonalTokenDto {
   @ApiPropertyOptional({ example: 'mfs', description: 'The token’s `aud`; this server’s audience when omitted' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @Length(1, 255)
   audience?: string;
 
   @ApiPropertyOptional({ example: 1767225600, description: 'Unix seconds, or {seconds, nanos}; in the future and at most MINT_MAX_TTL ahead. One hour when omitted.' })
-  @IsOptional()
+  @Optional()
   @IsExpiresAt()
   expiresAt?: ExpiresAt;
 
   @ApiPropertyOptional({ type: [String], example: ['connect', 'publish'], description: 'Scopes, a subset of the caller’s own; the caller’s scopes when omitted' })
-  @IsOptional()
+  @Optional()
   @IsArray()
   @ArrayMaxSize(200)
   @IsString({ each: true })
@@ -57,13 +67,13 @@ export class GenerateJwtDto extends PersonalTokenDto {
   subject!: string;
 
   @ApiPropertyOptional({ example: 'root', description: 'Accepted and recorded in the audit log; the token’s `iss` is always this server’s' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   issuer?: string;
 
   @ApiPropertyOptional({ example: 'jwtId_z9l97', description: 'Accepted and recorded in the audit log; the token’s `jti` is generated' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(255)
   jwtId?: string;

@@ -1,11 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsEmail, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import { Clearable, IntLike, Optional } from '../../common/input-rules';
 import { PageQueryDto } from '../../common/paging';
-import { Type } from 'class-transformer';
 
 /** After NFKC normalisation: ASCII letters, digits and _ . - @ (look-alikes of other scripts are refused). */
 export const USERNAME = /^[A-Za-z0-9_.@-]{3,64}$/;
-const nullable = ValidateIf((_, value) => value !== null);
 
 export class RegisterDto {
   @ApiProperty({ example: 'alice', description: '3–64 letters, digits, _ . - @; compared case-insensitively' })
@@ -30,41 +29,41 @@ export class RegisteredDto {
  * accepted, so clients that send the whole model back keep working, and ignored.
  */
 export class UpdateUserDto {
-  @ApiPropertyOptional({ example: 'alice' }) @IsOptional() @IsString() @MaxLength(256) username?: string;
-  @ApiPropertyOptional({ example: 'Alice' }) @IsOptional() @nullable @IsString() @MaxLength(64) nickname?: string | null;
+  @ApiPropertyOptional({ example: 'alice' }) @Optional() @IsString() @MaxLength(256) username?: string;
+  @ApiPropertyOptional({ example: 'Alice' }) @Clearable() @IsString() @MaxLength(64) nickname?: string | null;
   @ApiPropertyOptional({ description: 'A new password (8–64 characters, ≤ 72 bytes); changing one’s own needs oldPassword' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(256)
   password?: string;
-  @ApiPropertyOptional({ description: 'The current password, to change one’s own' }) @IsOptional() @IsString() @MaxLength(256) oldPassword?: string;
-  @ApiPropertyOptional({ example: 'https://example.com/a.png' }) @IsOptional() @nullable @IsString() @MaxLength(512) @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' }) avatar?: string | null;
-  @ApiPropertyOptional({ example: '13800000000' }) @IsOptional() @nullable @IsString() @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' }) phone?: string | null;
-  @ApiPropertyOptional({ example: 'alice@example.com' }) @IsOptional() @nullable @IsEmail() @MaxLength(254) email?: string | null;
-  @ApiPropertyOptional({ example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @IsOptional() @nullable @IsIn(['0', '1', '2']) sex?: string | null;
-  @ApiPropertyOptional({ example: '0', enum: ['0', '1'], description: '0 normal, 1 disabled (needs userMan)' }) @IsOptional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ example: 2, description: 'Needs userMan' }) @IsOptional() @nullable @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number | null;
-  @ApiPropertyOptional({ example: 'E1024', description: 'Needs userMan' }) @IsOptional() @nullable @IsString() @Length(1, 64) employeeNo?: string | null;
-  @ApiPropertyOptional({ example: null }) @IsOptional() @nullable @IsString() @MaxLength(500) remark?: string | null;
+  @ApiPropertyOptional({ description: 'The current password, to change one’s own' }) @Optional() @IsString() @MaxLength(256) oldPassword?: string;
+  @ApiPropertyOptional({ example: 'https://example.com/a.png' }) @Clearable() @IsString() @MaxLength(512) @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' }) avatar?: string | null;
+  @ApiPropertyOptional({ example: '13800000000' }) @Clearable() @IsString() @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' }) phone?: string | null;
+  @ApiPropertyOptional({ example: 'alice@example.com' }) @Clearable() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @Clearable() @IsIn(['0', '1', '2']) sex?: string | null;
+  @ApiPropertyOptional({ example: '0', enum: ['0', '1'], description: '0 normal, 1 disabled (needs userMan)' }) @Optional() @IsIn(['0', '1']) status?: string;
+  @ApiPropertyOptional({ example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number | null;
+  @ApiPropertyOptional({ example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?: string | null;
+  @ApiPropertyOptional({ example: null }) @Clearable() @IsString() @MaxLength(500) remark?: string | null;
 
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() userId?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() createBy?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() createTime?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() updateBy?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() updateTime?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() loginIp?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @IsOptional() loginDate?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() userId?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() createBy?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() createTime?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() updateBy?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() updateTime?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() loginIp?: unknown;
+  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() loginDate?: unknown;
 }
 
 export class UserListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @MaxLength(64) username?: string;
-  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @IsOptional() @IsString() @MaxLength(32) phone?: string;
-  @ApiPropertyOptional({ enum: ['0', '1'] }) @IsOptional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ example: 2 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @Optional() @IsString() @MaxLength(32) phone?: string;
+  @ApiPropertyOptional({ enum: ['0', '1'] }) @Optional() @IsIn(['0', '1']) status?: string;
+  @ApiPropertyOptional({ example: 2 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
 }
 
 export class UserInfoQueryDto {
-  @ApiPropertyOptional({ description: 'Another user (needs userMan)' }) @IsOptional() @IsString() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ description: 'Another user (needs userMan)' }) @Optional() @IsString() @MaxLength(64) username?: string;
 }
 
 /** The document's user model, without any password or hash. */
