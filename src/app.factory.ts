@@ -10,6 +10,7 @@ import { AuditService } from './audit/audit.service';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { clientErrorHandler } from './common/client-error';
 import { registerEnvelopeHook } from './common/envelope.hook';
+import { registerGracefulClose } from './common/graceful-close';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { createValidationPipe } from './common/validation';
@@ -64,6 +65,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalFilters(new AllExceptionsFilter());
   registerEnvelopeHook(app.getHttpAdapter().getInstance());
   registerAuditHook(app.getHttpAdapter().getInstance(), app.get(AuditService));
+  registerGracefulClose(app.getHttpAdapter().getInstance());
   if (config.docsEnabled) setupDocs(app);
   await app.init();
   return app;

@@ -1,10 +1,12 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { In } from 'typeorm';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { as, login, refresh } from './support/auth-helpers';
 import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
-import { uniqueName } from './support/users';
+import { createUser, uniqueName } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
 
@@ -95,6 +97,32 @@ for (const database of testDatabases()) {
       await instance.app.close();
       const rows = await t.dataSource.getRepository(AuditLog).findBy({ actor: username, action: 'login_failed' });
       assert.equal(rows.length, 1);
+    });
+
+    it('answers and audits every request in flight when shutdown begins, and closes without waiting for idle keep-alive clients', async () => {
+      const instance = await t.restart({ LOGIN_MAX_FAILURES: '0', LOGIN_MAX_FAILURES_PER_IP: '0' });
+      // A production bcrypt cost keeps the logins in flight while the server closes.
+      const users = await Promise.all(Array.from({ length: 8 }, () => createUser(t, { password: PASSWORD, rounds: 11 })));
+      const server = instance.app.getHttpServer();
+      let received = 0;
+      const allReceived = new Promise<void>((resolve) => server.on('request', () => ++received === users.length && resolve()));
+      const { port } = server.address() as AddressInfo;
+      // fetch keeps its connections alive, as browsers and proxies do.
+      const answers = users.map((user) =>
+        fetch(`http://127.0.0.1:${port}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: user.username, password: PASSWORD }),
+        }).then((response) => response.status),
+      );
+      await allReceived;
+      const closing = Date.now();
+      await instance.app.close();
+      const closedAfterMs = Date.now() - closing;
+      assert.deepEqual(await Promise.all(answers), users.map(() => 200));
+      assert.ok(closedAfterMs < 10_000, `closed after ${closedAfterMs} ms`);
+      const logins = await t.dataSource.getRepository(AuditLog).countBy({ action: 'login', actor: In(users.map((user) => String(user.id))) });
+      assert.equal(logins, users.length, 'every answered login is in audit_log');
     });
 
     it('filters by time and refuses bad filters; needs the audit scope', async () => {

@@ -181,6 +181,29 @@ for (const database of testDatabases()) {
         assert.equal((await attempt('198.51.100.22', user.username, 'Throttled-Pass-2')).status, 200);
       });
 
+      it('lets 50 concurrent correct logins of one user from one address all in, even after a failure', async () => {
+        const user = await createUser(t, { password: 'Throttled-Pass-3' });
+        assert.equal((await attempt('198.51.100.25', user.username, 'wrong-password')).status, 401);
+        const sessionsBefore = await t.dataSource.getRepository(Session).countBy({ userId: user.id });
+        const responses = await Promise.all(Array.from({ length: 50 }, () => attempt('198.51.100.25', user.username, 'Throttled-Pass-3')));
+        assert.deepEqual(
+          responses.map((r) => r.status),
+          responses.map(() => 200),
+          JSON.stringify(responses.find((r) => r.status !== 200)?.body),
+        );
+        assert.equal(await t.dataSource.getRepository(Session).countBy({ userId: user.id }), sessionsBefore + 50);
+      });
+
+      it('checks at most LOGIN_MAX_FAILURES passwords of a burst of wrong guesses arriving together', async () => {
+        // A cost that keeps the guesses in flight together, as with a production cost.
+        const user = await createUser(t, { password: 'Throttled-Pass-4', rounds: 10 });
+        const responses = await Promise.all(Array.from({ length: 25 }, (_, i) => attempt('198.51.100.26', user.username, `wrong-guess-${i}`)));
+        const statuses = responses.map((r) => r.status).sort();
+        assert.deepEqual(statuses, [...Array(3).fill(401), ...Array(22).fill(429)]);
+        for (const refused of responses.filter((r) => r.status === 429)) assert.equal(refused.body.message, '登录失败次数过多，请稍后再试');
+        assert.equal((await attempt('198.51.100.26', user.username, 'Throttled-Pass-4')).status, 429, 'the right password is not checked either');
+      });
+
       it('refuses an address that tries many usernames', async () => {
         for (let i = 0; i < 10; i++) assert.equal((await attempt('198.51.100.23', `nobody-${i}`, 'Password-1')).status, 401);
         assert.equal((await attempt('198.51.100.23', 'admin', ADMIN_PASSWORD)).status, 429);

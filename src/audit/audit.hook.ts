@@ -20,6 +20,7 @@ function keptBody(body: unknown, keep: string[] | undefined): Record<string, unk
  * After a route marked @Audited has answered, queue its audit entry; nothing
  * is added to the answer's time. The hook is attached to those routes only,
  * as they are registered, so other routes (the token check) do not run it at all.
+ * At shutdown, the queue is written after the last request has been answered.
  */
 export function registerAuditHook(fastify: FastifyInstance, audit: AuditService): void {
   const onResponse: onResponseAsyncHookHandler = async (request, reply) => {
@@ -48,6 +49,9 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditService)
       details: JSON.stringify(details).slice(0, 4000),
     });
   };
+  // Fastify runs onClose hooks once the server has closed and the last answer has gone out; the database
+  // closes only after that, in Nest's shutdown hooks.
+  fastify.addHook('onClose', () => audit.flushAtShutdown());
   fastify.addHook('onRoute', (route) => {
     if (!(route.config as { audit?: AuditRoute } | undefined)?.audit) return;
     const existing = route.onResponse ? ([] as unknown[]).concat(route.onResponse) : [];

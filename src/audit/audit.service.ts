@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
+import { Transactions } from '../database/transactions';
 import type { AuditQueryDto, AuditEntryDto } from './dto/audit.dto';
 import { AuditLog } from './entities/audit-log.entity';
 
@@ -14,30 +15,35 @@ export type AuditEntry = Omit<AuditLog, 'id'>;
 
 /**
  * Writes the audit log off the request path: entries are queued and inserted
- * in batches every half second, and whatever is queued is written at a clean shutdown.
+ * in batches every half second, and whatever is queued is written at a clean
+ * shutdown, once the last request has been answered and before the database
+ * closes (see registerAuditHook).
  */
 @Injectable()
-export class AuditService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class AuditService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuditService.name);
   private pending: AuditEntry[] = [];
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+  ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
     this.timer.unref();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  /** The last flush, when no request can add an entry any more; what cannot be written is counted in the log. */
+  async flushAtShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
-  }
-
-  /** Requests that were still in flight when shutdown began have answered by now. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.flush();
+    if (this.pending.length > 0) {
+      this.logger.error(`audit log: ${this.pending.length} entries could not be written before shutdown and are lost`);
+      this.pending = [];
+    }
   }
 
   record(entry: AuditEntry): void {
@@ -54,9 +60,10 @@ export class AuditService implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.pending.length === 0 || !this.dataSource.isInitialized) return;
     const batch = this.pending;
     this.pending = [];
-    this.flushing = this.dataSource
-      .getRepository(AuditLog)
-      .insert(batch)
+    // Through Transactions: on SQLite's single shared connection a bare insert would land inside
+    // whichever request's transaction is open, and vanish with its rollback.
+    this.flushing = this.transactions
+      .run((manager) => manager.getRepository(AuditLog).insert(batch))
       .then(
         () => undefined,
         (error: unknown) => {

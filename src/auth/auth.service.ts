@@ -48,7 +48,7 @@ export class AuthService {
   /** Unknown user, wrong password and disabled user get the same answer, in about the same time. */
   async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
     const key = usernameKey(username);
-    this.throttle.begin(key, client.ip);
+    await this.throttle.begin(key, client.ip);
     let user: User;
     try {
       user = await this.checkPassword(key, password);

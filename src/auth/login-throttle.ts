@@ -9,13 +9,15 @@ interface Window {
   resetAt: number;
   /** Attempts whose password is being checked right now. */
   inFlight: number;
+  /** Attempts waiting for one of those to end. */
+  waiting: Array<() => void>;
 }
 
 /** Keys remembered at most; the oldest are forgotten first beyond that (an attacker cycling names or addresses). */
 const MAX_KEYS = 100_000;
 const PRUNE_EVERY_MS = 60_000;
-/** Attempts checked at once for one username from one address: more is a burst of guesses, not a user. */
-const MAX_IN_FLIGHT_PER_PAIR = 20;
+/** Attempts waiting for their turn on one key; beyond that the burst is refused outright. */
+const MAX_WAITING_PER_KEY = 1_000;
 
 /**
  * Slows password guessing down. Failed logins are counted per username and
@@ -25,6 +27,11 @@ const MAX_IN_FLIGHT_PER_PAIR = 20;
  * not, until the window that began with its first failure has passed. A
  * successful login clears its pair, not its address. Counting per pair rather
  * than per account keeps an attacker from locking the real user out.
+ *
+ * Under a burst, an attempt whose outcome could take the key past its limit
+ * waits until enough of the attempts in flight have ended, instead of being
+ * checked or refused: so a burst of wrong guesses gets no more password checks
+ * than the limit allows, and concurrent correct logins all get in, in turn.
  *
  * The counts are kept by each instance: behind a load balancer spreading
  * requests over N instances, an attacker gets up to N times the limit.
@@ -45,39 +52,44 @@ export class LoginThrottle implements OnModuleDestroy {
 
   /**
    * Before a password is checked: throws 429, with the seconds to wait, when this username from this
-   * address may not try now. Once a key has failed, attempts in flight count as failures until they end,
-   * so that a burst of parallel guesses cannot slip under the limit; correct logins in parallel, which
-   * never fail, are not held back.
+   * address may not try now; waits while the attempts in flight could still take it past its limit.
    */
-  begin(usernameKey: string, ip: string, now = Date.now()): void {
+  async begin(usernameKey: string, ip: string, now: () => number = Date.now): Promise<void> {
     const { maxFailures, maxFailuresPerIp } = this.config.loginThrottle;
-    const pair = pairKey(usernameKey, ip);
-    const retryAfter = Math.max(this.waitFor(pair, maxFailures, now), this.waitFor(ipKey(ip), maxFailuresPerIp, now));
-    if (retryAfter > 0) throw new AppException(429, 'error.loginThrottled', { retryAfter });
-    if (maxFailures > 0 && (this.windows.get(pair)?.inFlight ?? 0) >= MAX_IN_FLIGHT_PER_PAIR) {
-      throw new AppException(429, 'error.loginThrottled', { retryAfter: 1 });
+    const limits: Array<[string, number]> = [
+      [pairKey(usernameKey, ip), maxFailures],
+      [ipKey(ip), maxFailuresPerIp],
+    ];
+    for (;;) {
+      const at = now();
+      const retryAfter = Math.max(...limits.map(([key, limit]) => this.waitFor(key, limit, at)));
+      if (retryAfter > 0) throw new AppException(429, 'error.loginThrottled', { retryAfter });
+      const busy = limits.find(([key, limit]) => limit > 0 && this.outcomesPending(key, at) >= limit);
+      if (!busy) break;
+      await this.turn(busy[0], at);
     }
-    if (maxFailures > 0) this.window(pair, now).inFlight++;
-    if (maxFailuresPerIp > 0) this.window(ipKey(ip), now).inFlight++;
+    for (const [key, limit] of limits) if (limit > 0) this.window(key, now()).inFlight++;
   }
 
   /** Wrong password, unknown or disabled user. */
   failed(usernameKey: string, ip: string, now = Date.now()): void {
     for (const key of [pairKey(usernameKey, ip), ipKey(ip)]) {
-      const window = this.end(key);
+      const window = this.windows.get(key);
       if (!window) continue;
       if (window.failures === 0 || window.resetAt <= now) {
         window.failures = 0;
         window.resetAt = now + this.config.loginThrottle.windowSeconds * 1000;
       }
       window.failures++;
+      this.end(key);
     }
   }
 
   /** The password was right: the pair starts afresh; the address keeps its failures. */
   succeeded(usernameKey: string, ip: string): void {
-    const pair = this.end(pairKey(usernameKey, ip));
+    const pair = this.windows.get(pairKey(usernameKey, ip));
     if (pair) pair.failures = 0;
+    this.end(pairKey(usernameKey, ip));
     this.end(ipKey(ip));
   }
 
@@ -91,30 +103,56 @@ export class LoginThrottle implements OnModuleDestroy {
   private waitFor(key: string, limit: number, now: number): number {
     if (limit <= 0) return 0;
     const window = this.windows.get(key);
-    if (!window || window.failures === 0 || window.resetAt <= now) return 0;
-    if (window.failures + window.inFlight < limit) return 0;
+    if (!window || window.failures < limit || window.resetAt <= now) return 0;
     return Math.ceil((window.resetAt - now) / 1000);
+  }
+
+  /** Failures counted in the window, plus attempts in flight that may yet fail. */
+  private outcomesPending(key: string, now: number): number {
+    const window = this.windows.get(key);
+    if (!window) return 0;
+    return (window.resetAt > now ? window.failures : 0) + window.inFlight;
+  }
+
+  /** Resolves when an attempt on this key ends. */
+  private turn(key: string, now: number): Promise<void> {
+    const window = this.window(key, now);
+    if (window.waiting.length >= MAX_WAITING_PER_KEY) return Promise.reject(new AppException(429, 'error.tooManyRequests', { retryAfter: 1 }));
+    return new Promise((resolve) => window.waiting.push(resolve));
   }
 
   private window(key: string, now: number): Window {
     let window = this.windows.get(key);
     if (!window) {
-      if (this.windows.size >= MAX_KEYS) this.windows.delete(this.windows.keys().next().value!);
-      window = { failures: 0, resetAt: now, inFlight: 0 };
+      if (this.windows.size >= MAX_KEYS) this.evictOne();
+      window = { failures: 0, resetAt: now, inFlight: 0, waiting: [] };
       this.windows.set(key, window);
     }
     return window;
   }
 
-  /** An attempt on this key is over; the window, if it is still kept. */
-  private end(key: string): Window | undefined {
+  /** The oldest key nobody is waiting on: dropping one with waiters would strand them. */
+  private evictOne(): void {
+    for (const [key, window] of this.windows) {
+      if (window.inFlight === 0 && window.waiting.length === 0) {
+        this.windows.delete(key);
+        return;
+      }
+    }
+  }
+
+  /** An attempt on this key is over: whoever waits looks again. */
+  private end(key: string): void {
     const window = this.windows.get(key);
-    if (window && window.inFlight > 0) window.inFlight--;
-    return window;
+    if (!window) return;
+    if (window.inFlight > 0) window.inFlight--;
+    for (const wake of window.waiting.splice(0)) wake();
   }
 
   private prune(now = Date.now()): void {
-    for (const [key, window] of this.windows) if (window.inFlight === 0 && (window.failures === 0 || window.resetAt <= now)) this.windows.delete(key);
+    for (const [key, window] of this.windows) {
+      if (window.inFlight === 0 && window.waiting.length === 0 && (window.failures === 0 || window.resetAt <= now)) this.windows.delete(key);
+    }
   }
 }
 
