@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req }
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Audited, noteAudit } from '../audit/audited.decorator';
-import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
+import { invalidInput } from '../common/validation';
 import type { Page } from '../common/paging';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
@@ -56,7 +56,7 @@ export class PermissionController {
     const roleId = body?.roleId ?? query.roleId;
     const codes = body?.permissions ?? query.permissions;
     if (roleId === undefined || codes === undefined) {
-      throw new AppException(400, 'error.validation', { errors: [{ field: roleId === undefined ? 'roleId' : 'permissions', messages: ['is required'] }] });
+      throw invalidInput(roleId === undefined ? 'roleId' : 'permissions', 'required');
     }
     noteAudit(request, { target: String(roleId), details: { permissions: codes } });
     await this.permissions.setRolePermissions(caller, roleId, codes);
@@ -79,7 +79,7 @@ export class PermissionController {
   @ApiParam({ name: 'code', example: 'publish' })
   @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role holds it.' })
   async remove(@Param('code') code: string): Promise<Reply<null>> {
-    if (!PERMISSION_CODE.test(code)) throw new AppException(400, 'error.validation');
+    if (!PERMISSION_CODE.test(code)) throw invalidInput('code', 'matches', PERMISSION_CODE);
     await this.permissions.remove(code);
     return new Reply('delete.success', null);
   }

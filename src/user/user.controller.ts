@@ -5,6 +5,8 @@ import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
+import { invalidInput } from '../common/validation';
+import type { BrokenRule } from '../common/validation-messages';
 import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
 import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
@@ -33,8 +35,10 @@ const userExample = {
 
 /** The body of POST /user/{uid}/bind: a JSON array of role ids. */
 function roleIdList(body: unknown): number[] {
-  const valid = Array.isArray(body) && body.length <= MAX_BOUND_ROLES && body.every((id) => Number.isInteger(id) && id >= 1 && id <= 2_147_483_647);
-  if (!valid) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', messages: [`must be an array of at most ${MAX_BOUND_ROLES} role ids`] }] });
+  if (!Array.isArray(body)) throw invalidInput('body', 'isArray');
+  if (body.length > MAX_BOUND_ROLES) throw invalidInput('body', 'arrayMaxSize', MAX_BOUND_ROLES);
+  const notIds: BrokenRule[] = body.flatMap((id, index) => (Number.isInteger(id) && id >= 1 && id <= 2_147_483_647 ? [] : [{ rule: 'id', index }]));
+  if (notIds.length > 0) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', rules: notIds }] });
   return body as number[];
 }
 
