@@ -36,7 +36,14 @@ export class PersonalTokenDto {
   @Length(1, 255)
   audience?: string;
 
-  @ApiPropertyOptional({ example: 1767225600, description: 'Unix seconds, or {seconds, nanos}; in the future and at most MINT_MAX_TTL ahead. One hour when omitted.' })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'integer' },
+      { type: 'object', required: ['seconds'], properties: { seconds: { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d{1,12}$' }] }, nanos: { type: 'integer', minimum: 0, maximum: 999_999_999 } } },
+    ],
+    example: 1767225600,
+    description: 'Unix seconds, or {seconds, nanos}; in the future and at most MINT_MAX_TTL ahead. One hour when omitted.',
+  })
   @IsOptional()
   @IsExpiresAt()
   expiresAt?: ExpiresAt;
