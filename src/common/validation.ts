@@ -38,14 +38,15 @@ function brokenRules(error: ValidationError): BrokenRule[] {
     const found = constraintOf(error.target, error.property, name);
     const args = found?.metadata.constraints ?? [];
     if (!found || !found.metadata.each || !Array.isArray(error.value)) {
-      whole.push({ rule: name, args });
+      // A rule for each element says nothing when the value is not even the array it should be.
+      if (!(found?.metadata.each && names.includes('isArray'))) whole.push({ rule: name, args });
       continue;
     }
     const validationArguments: ValidationArguments = { targetName: error.target?.constructor.name ?? '', property: error.property, object: error.target ?? {}, value: error.value, constraints: args };
-    error.value.forEach((element: unknown, index: number) => {
-      if (found.constraint.instance.validate(element, validationArguments)) return;
-      perElement.set(index, [...(perElement.get(index) ?? []), { rule: name, args, index }]);
-    });
+    const failing = error.value.flatMap((element: unknown, index: number) => (found.constraint.instance.validate(element, validationArguments) ? [] : [index]));
+    // The whole array broke it when no single element does.
+    if (failing.length === 0) whole.push({ rule: name, args });
+    for (const index of failing) perElement.set(index, [...(perElement.get(index) ?? []), { rule: name, args, index }]);
   }
   const elements = [...perElement.entries()].sort(([a], [b]) => a - b).flatMap(([, rules]) => mostTelling(rules));
   return [...mostTelling(whole), ...elements];
