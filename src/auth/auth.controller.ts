@@ -93,7 +93,7 @@ export class AuthController {
   @ApiHeader({ name: 'X-Refresh-Token', required: false, description: 'The refresh token' })
   @ApiEnvelopeResponse(200, EnvelopeData.none, {
     message: '退出成功',
-    headers: { 'Set-Cookie': { description: 'token=; Max-Age=0: the refresh cookie is cleared', schema: { type: 'string' } } },
+    headers: { 'Set-Cookie': { description: 'token= with an expiry in the past: the refresh cookie is cleared', schema: { type: 'string' } } },
   })
   @ApiResponse({ status: 401, description: 'Neither token is valid', ...errorExample(401, '未提供有效的访问令牌或刷新令牌') })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
