@@ -1,5 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { Scopes } from '../security/decorators';
@@ -14,15 +15,9 @@ export class AuditController {
   @Get()
   @Scopes('audit')
   @ApiOperation({ summary: 'Read the audit log', description: 'Newest first. Filters: actor, action, target (contained), from, to.' })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        code: 200,
-        message: '查询成功',
-        msg: '查询成功',
-        data: { total: 1, list: [{ id: 42, time: '2026-01-01 12:00:00', actor: '1', action: 'kickout', target: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', ip: '10.0.0.8', userAgent: 'Mozilla/5.0', outcome: 'success', details: { method: 'DELETE', route: '/session/:id', status: 200 } }] },
-      },
-    },
+  @ApiEnvelopeResponse(200, EnvelopeData.page(AuditEntryDto), {
+    message: '查询成功',
+    example: { total: 1, list: [{ id: 42, time: '2026-01-01 12:00:00', actor: '1', action: 'kickout', target: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', ip: '10.0.0.8', userAgent: 'Mozilla/5.0', outcome: 'success', details: { method: 'DELETE', route: '/session/:id', status: 200 } }] },
   })
   async search(@Query() query: AuditQueryDto): Promise<Reply<Page<AuditEntryDto>>> {
     return new Reply('query.success', await this.audit.search(query));

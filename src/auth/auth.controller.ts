@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { Audited, noteAudit } from '../audit/audited.decorator';
-import { ApiCookieAuth, ApiExtraModels, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiCookieAuth, ApiHeader, ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
@@ -19,10 +20,16 @@ function refreshAction(status: number, errorKey: string | undefined): string {
   return errorKey === 'error.refreshReused' ? 'refresh_reuse' : 'refresh_failed';
 }
 
+/** The headers a login and a refresh send the session's tokens in. */
+const sessionTokenHeaders = (fresh: '' | 'new ') => ({
+  Authorization: { description: `Bearer + the ${fresh}access token (JWT), for every request`, schema: { type: 'string' as const } },
+  'X-Refresh-Token': { description: `The ${fresh}refresh token, only for POST /auth/session and POST /auth/logout`, schema: { type: 'string' as const } },
+  'Set-Cookie': { description: `token=<the ${fresh}refresh token>; HttpOnly; SameSite=Strict; Path=/auth`, schema: { type: 'string' as const } },
+});
+
 const errorExample = (code: number, message: string) => ({ schema: { example: { code, message, msg: message, data: null } } });
 
 @ApiTags('认证 Auth')
-@ApiExtraModels(LoginResultDto)
 @Controller('auth')
 export class AuthController {
   constructor(
@@ -41,22 +48,7 @@ export class AuthController {
     description:
       'Returns the access token in the body and in `Authorization`, the refresh token in `X-Refresh-Token` and in the HttpOnly cookie `token` (Path=/auth).',
   })
-  @ApiOkResponse({
-    description: '登录成功',
-    headers: {
-      Authorization: { description: 'Bearer + access token (JWT), for every request', schema: { type: 'string' } },
-      'X-Refresh-Token': { description: 'Refresh token, only for POST /auth/session and POST /auth/logout', schema: { type: 'string' } },
-      'Set-Cookie': { description: 'token=<refresh token>; HttpOnly; SameSite=Strict; Path=/auth', schema: { type: 'string' } },
-    },
-    schema: {
-      properties: {
-        code: { type: 'integer', example: 200 },
-        message: { type: 'string', example: '登录成功' },
-        msg: { type: 'string', example: '登录成功' },
-        data: { $ref: getSchemaPath(LoginResultDto) },
-      },
-    },
-  })
+  @ApiEnvelopeResponse(200, LoginResultDto, { message: '登录成功', headers: sessionTokenHeaders('') })
   @ApiResponse({ status: 400, description: 'Malformed body', ...errorExample(400, '请求参数错误') })
   @ApiResponse({ status: 401, description: 'Unknown user, wrong password or disabled user', ...errorExample(401, '用户名或密码错误') })
   @ApiResponse({
@@ -86,13 +78,7 @@ export class AuthController {
   })
   @ApiCookieAuth('token')
   @ApiHeader({ name: 'X-Refresh-Token', required: true, description: 'The current refresh token' })
-  @ApiNoContentResponse({
-    description: 'New tokens in `Authorization`, `X-Refresh-Token` and the cookie',
-    headers: {
-      Authorization: { description: 'Bearer + new access token', schema: { type: 'string' } },
-      'X-Refresh-Token': { description: 'New refresh token', schema: { type: 'string' } },
-    },
-  })
+  @ApiNoContentResponse({ description: 'New tokens in `Authorization`, `X-Refresh-Token` and the cookie', headers: sessionTokenHeaders('new ') })
   @ApiResponse({ status: 401, description: 'Missing, unequal, invalid, expired or reused refresh token', ...errorExample(401, '刷新令牌无效或已过期') })
   @ApiResponse({ status: 403, description: 'User-Agent or IP differs from the login: the session is revoked', ...errorExample(403, '客户端与登录时不一致，会话已吊销') })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
@@ -109,7 +95,10 @@ export class AuthController {
   @ApiOperation({ summary: '退出登录 Log out', description: 'Revokes the session named by the access token and/or the refresh token, and clears the cookie.' })
   @ApiHeader({ name: 'Authorization', required: false, description: 'Bearer + access token' })
   @ApiHeader({ name: 'X-Refresh-Token', required: false, description: 'The refresh token' })
-  @ApiOkResponse({ schema: { example: { code: 200, message: '退出成功', msg: '退出成功', data: null } } })
+  @ApiEnvelopeResponse(200, EnvelopeData.none, {
+    message: '退出成功',
+    headers: { 'Set-Cookie': { description: 'token= with an expiry in the past: the refresh cookie is cleared', schema: { type: 'string' } } },
+  })
   @ApiResponse({ status: 401, description: 'Neither token is valid', ...errorExample(401, '未提供有效的访问令牌或刷新令牌') })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
     const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;

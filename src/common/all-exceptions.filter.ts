@@ -4,6 +4,7 @@ import '../audit/audited.decorator';
 import { envelope } from './envelope';
 import { classifyError } from './error-classifier';
 import { message, preferredLanguage } from './messages';
+import { localizeErrorData } from './validation-messages';
 
 /** Renders an error in the envelope. Shared by the Nest filter and Fastify's own error handler. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
@@ -14,8 +15,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
   }
   request.errorKey = messageKey;
-  const text = message(messageKey, preferredLanguage(request.headers['accept-language']));
-  const body = envelope(status, text, unexpected ? { requestId: request.id } : data);
+  const lang = preferredLanguage(request.headers['accept-language']);
+  const body = envelope(status, message(messageKey, lang), unexpected ? { requestId: request.id } : localizeErrorData(data, lang));
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');

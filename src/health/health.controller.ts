@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse } from '../common/api-envelope';
 import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
@@ -13,6 +14,12 @@ export interface HealthStatus {
   redis?: 'up' | 'down';
 }
 
+export class HealthStatusDto implements HealthStatus {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
+  @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
+  @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'Only with REDIS_URL' }) redis?: 'up' | 'down';
+}
+
 @ApiTags('Health')
 @Controller('health')
 export class HealthController {
@@ -24,9 +31,10 @@ export class HealthController {
   @Get()
   @Public()
   @ApiOperation({ summary: 'Liveness and database readiness' })
-  @ApiOkResponse({
+  @ApiEnvelopeResponse(200, HealthStatusDto, {
+    message: '服务正常',
     description: '`redis` is present only with REDIS_URL; when it is down, revocations travel through the database log alone',
-    schema: { example: { code: 200, message: '服务正常', msg: '服务正常', data: { status: 'ok', database: 'up', redis: 'up' } } },
+    example: { status: 'ok', database: 'up', redis: 'up' },
   })
   @ApiResponse({ status: 503, description: 'The database cannot be reached' })
   async check(): Promise<Reply<HealthStatus>> {

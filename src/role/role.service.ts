@@ -3,6 +3,7 @@ import { DataSource, EntityManager, FindOptionsRelations, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
+import type { FieldRules } from '../common/validation-messages';
 import { conflictOnDuplicate } from '../database/db-errors';
 import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
@@ -85,7 +86,7 @@ export class RoleService {
 
   async create(callerId: number | null, input: RoleInput): Promise<RoleDetailDto> {
     const missing = (['roleName', 'roleKey'] as const).filter((field) => input[field] === undefined);
-    if (missing.length > 0) throw new AppException(400, 'error.validation', { errors: missing.map((field) => ({ field, messages: [`${field} is required`] })) });
+    if (missing.length > 0) throw new AppException(400, 'error.validation', { errors: missing.map((field): FieldRules => ({ field, rules: [{ rule: 'required' }] })) });
     const id = await this.write(async (manager) => {
       const repository = manager.getRepository(Role);
       const role = repository.create({

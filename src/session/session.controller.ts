@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import { Reply } from '../common/envelope';
 import type { Page } from '../common/paging';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
@@ -29,7 +30,7 @@ const sessionExample = {
   revokedAt: null,
   revokeReason: null,
 };
-const pageExample = { schema: { example: { code: 200, message: '查询成功', msg: '查询成功', data: { total: 1, list: [sessionExample] } } } };
+const pageExample = { message: '查询成功', example: { total: 1, list: [sessionExample] } };
 
 @ApiTags('会话 Sessions')
 @Controller('session')
@@ -39,7 +40,7 @@ export class SessionController {
   @Get()
   @Scopes('searchSession')
   @ApiOperation({ summary: 'Search sessions', description: 'Filters: username (contained), userId, ip, type, active. Newest first. Never a token or hash.' })
-  @ApiOkResponse(pageExample)
+  @ApiEnvelopeResponse(200, EnvelopeData.page(SessionDto), pageExample)
   async search(@Query() query: SessionQueryDto): Promise<Reply<Page<SessionDto>>> {
     return new Reply('query.success', await this.sessions.search(query));
   }
@@ -47,7 +48,7 @@ export class SessionController {
   @Get('mine')
   @Scopes()
   @ApiOperation({ summary: 'The caller’s own sessions' })
-  @ApiOkResponse(pageExample)
+  @ApiEnvelopeResponse(200, EnvelopeData.page(SessionDto), pageExample)
   async mine(@CurrentPrincipal() caller: Principal, @Query() query: SessionQueryDto): Promise<Reply<Page<SessionDto>>> {
     return new Reply('query.success', await this.sessions.search(query, ownUserId(caller)));
   }
@@ -58,6 +59,7 @@ export class SessionController {
   @HttpCode(200)
   @ApiParam({ name: 'id', example: sessionExample.id })
   @ApiOperation({ summary: 'End one of the caller’s own sessions', description: '404 for a session of someone else.' })
+  @ApiEnvelopeResponse(200, EnvelopeData.none)
   async endMine(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<Reply<null>> {
     await this.sessions.endOwn(ownUserId(caller), id);
     return new Reply('ok', null);
@@ -73,6 +75,7 @@ export class SessionController {
     description:
       'Its access tokens are refused on the next request, on every instance within a second; its refresh token no longer works. 409 when it had already ended; 403 when its user holds, or the minted token carries, a scope the caller lacks (as POST /user/{uid}/kickout).',
   })
+  @ApiEnvelopeResponse(200, EnvelopeData.none)
   async kickout(@CurrentPrincipal() caller: Principal, @Param('id') id: string): Promise<Reply<null>> {
     await this.sessions.kickout(caller, id);
     return new Reply('ok', null);

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import type { FastifyRequest } from 'fastify';
 import { Audited, noteAudit } from '../audit/audited.decorator';
 import { clientOf } from '../auth/session-headers';
@@ -11,7 +12,7 @@ import { MintService } from './mint.service';
 
 /** What the audit log keeps of a mint request: the requested jwtId and issuer among them. */
 const MINT_KEEP = ['subject', 'audience', 'authorities', 'expiresAt', 'jwtId', 'issuer'];
-const tokenExample = { schema: { example: { code: 200, message: '操作成功', msg: '操作成功', data: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...' } } };
+const tokenData = EnvelopeData.string('eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...');
 
 @ApiTags('令牌 Tokens')
 @Controller('user')
@@ -27,7 +28,7 @@ export class MintController {
     description:
       'The token carries `act: {sub: <caller>}`; its `jti` and `iss` are the server’s (the requested jwtId and issuer are recorded). `authorities` must be a subset of the caller’s scopes (403), its scopes when omitted. `expiresAt` must be in the future and at most MINT_MAX_TTL ahead (400). It can be searched and revoked like a session.',
   })
-  @ApiOkResponse(tokenExample)
+  @ApiEnvelopeResponse(200, tokenData, { description: 'The token (JWT)' })
   async generate(@CurrentPrincipal() caller: Principal, @Body() body: GenerateJwtDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
     const minted = await this.mint.generate(caller, body, clientOf(request));
     noteAudit(request, { target: minted.id });
@@ -39,7 +40,7 @@ export class MintController {
   @Audited({ action: 'mint', keep: MINT_KEEP })
   @HttpCode(200)
   @ApiOperation({ summary: 'getJwt: a personal access token for the caller', description: 'For scripts: the caller’s own identity, a subset of its scopes, the same limits as generateJwt.' })
-  @ApiOkResponse(tokenExample)
+  @ApiEnvelopeResponse(200, tokenData, { description: 'The token (JWT)' })
   async personal(@CurrentPrincipal() caller: Principal, @Body() body: PersonalTokenDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
     const minted = await this.mint.personal(caller, body, clientOf(request));
     noteAudit(request, { target: minted.id });

@@ -1,7 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
 import { readGetBody } from '../common/get-body';
@@ -9,6 +10,8 @@ import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { validated } from '../common/validate';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { invalidInput } from '../common/validation';
+import type { BrokenRule } from '../common/validation-messages';
 import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
 import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
@@ -19,7 +22,7 @@ const userExample = {
   userId: 2,
   username: 'alice',
   nickname: 'Alice',
-  avatar: null,
+  avatar: 'https://example.com/a.png',
   phone: '13800000000',
   email: 'alice@example.com',
   sex: '1',
@@ -30,15 +33,17 @@ const userExample = {
   createTime: '2023-01-01 12:00:00',
   updateBy: 1,
   updateTime: '2023-01-01 12:00:00',
-  remark: null,
+  remark: '',
   employeeNo: 'E1024',
   deptId: 2,
 };
 
 /** The body of POST /user/{uid}/bind: a JSON array of role ids. */
 function roleIdList(body: unknown): number[] {
-  const valid = Array.isArray(body) && body.length <= MAX_BOUND_ROLES && body.every((id) => Number.isInteger(id) && id >= 1 && id <= 2_147_483_647);
-  if (!valid) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', messages: [`must be an array of at most ${MAX_BOUND_ROLES} role ids`] }] });
+  if (!Array.isArray(body)) throw invalidInput('body', 'isArray');
+  if (body.length > MAX_BOUND_ROLES) throw invalidInput('body', 'arrayMaxSize', MAX_BOUND_ROLES);
+  const notIds: BrokenRule[] = body.flatMap((id, index) => (Number.isInteger(id) && id >= 1 && id <= 2_147_483_647 ? [] : [{ rule: 'id', index }]));
+  if (notIds.length > 0) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', rules: notIds }] });
   return body as number[];
 }
 
@@ -55,7 +60,7 @@ export class UserController {
   @Audited({ action: 'user_register', keep: ['username'] })
   @HttpCode(201)
   @ApiOperation({ summary: '注册 Register', description: 'Public; closed with REGISTRATION_ENABLED=false (403). The new user gets the DEFAULT_ROLE_KEY role.' })
-  @ApiResponse({ status: 201, schema: { example: { code: 201, message: '新增成功', msg: '新增成功', data: { id: 5, username: 'alice' } } } })
+  @ApiEnvelopeResponse(201, RegisteredDto, { message: '新增成功', example: { id: 5, username: 'alice' } })
   @ApiResponse({ status: 409, description: 'The username (or a look-alike of it) is taken' })
   async register(@Body() body: RegisterDto): Promise<Reply<RegisteredDto>> {
     return new Reply('create.success', await this.users.register(body.username, body.password));
@@ -68,7 +73,7 @@ export class UserController {
     description: 'Filters: username and phone (contained), status, deptId; from the query string, or from a JSON body sent with the GET as GET /role/list takes them.',
   })
   @ApiQuery({ type: UserListQueryDto })
-  @ApiOkResponse({ schema: { example: { code: 200, message: '查询成功', msg: '查询成功', data: { total: 1, list: [userExample] } } } })
+  @ApiEnvelopeResponse(200, EnvelopeData.page(UserDto), { message: '查询成功', example: { total: 1, list: [userExample] } })
   async list(@Req() request: FastifyRequest): Promise<Reply<Page<UserDto>>> {
     const fromBody = await readGetBody(request, this.config.bodyLimitBytes);
     const query = await validated(UserListQueryDto, { ...fromBody, ...(request.query as object) });
@@ -78,14 +83,10 @@ export class UserController {
   @Get('info')
   @Scopes()
   @ApiOperation({ summary: '获取用户信息 Who the caller is', description: '`?username=` for another user needs userMan.' })
-  @ApiOkResponse({
-    schema: {
-      example: {
-        code: 200,
-        message: '获取成功',
-        msg: '获取成功',
-        data: {
-          user: {
+  @ApiEnvelopeResponse(200, EnvelopeData.object({ user: UserInfoDto }), {
+    message: '获取成功',
+    example: {
+      user: {
             id: 1,
             userId: 1,
             username: 'admin',
@@ -98,9 +99,7 @@ export class UserController {
             roles: ['管理员'],
             permissions: ['role', 'userMan'],
             dataScope: '1',
-            deptIds: [1, 2, 3],
-          },
-        },
+        deptIds: [1, 2, 3],
       },
     },
   })
@@ -112,7 +111,7 @@ export class UserController {
   @Scopes()
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: '获取用户详情 One user', description: 'Oneself, or anyone with userMan. Never a password or hash.' })
-  @ApiOkResponse({ schema: { example: { code: 200, message: '获取成功', msg: '获取成功', data: userExample } } })
+  @ApiEnvelopeResponse(200, UserDto, { message: '获取成功', example: userExample })
   async get(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
     return new Reply('fetch.success', await this.users.get(caller, uid));
   }
@@ -127,6 +126,7 @@ export class UserController {
     description:
       'Oneself: nickname, avatar, phone, email, sex, remark, and the password with oldPassword. Everything else, and other users, need userMan. A new password ends the user’s other sessions; status "1" ends all of them.',
   })
+  @ApiEnvelopeResponse(200, UserDto, { message: '修改成功', example: userExample })
   async update(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: UpdateUserDto): Promise<Reply<UserDto>> {
     return new Reply('update.success', await this.users.update(caller, uid, body));
   }
@@ -137,6 +137,7 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: '删除用户 Delete a user', description: 'Its sessions end at once. Not oneself, not the last administrator (409).' })
+  @ApiEnvelopeResponse(200, EnvelopeData.none, { message: '删除成功' })
   async remove(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
     await this.users.remove(caller, uid);
     return new Reply('delete.success', null);
@@ -148,6 +149,7 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work. 403 when the user holds a scope the caller lacks (as DELETE /session/{id}).' })
+  @ApiEnvelopeResponse(200, EnvelopeData.none)
   async kickout(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
     await this.users.kickoutAll(caller, uid);
     return new Reply('ok', null);
@@ -159,6 +161,7 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'Disable a user', description: 'It cannot log in, refresh or use any token. Not oneself, not the last administrator (409).' })
+  @ApiEnvelopeResponse(200, UserDto, { message: '修改成功', example: { ...userExample, status: '1' } })
   async disable(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
     return new Reply('update.success', await this.users.setEnabled(caller, uid, false));
   }
@@ -169,6 +172,7 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({ summary: 'Enable a user', description: 'Old sessions stay ended.' })
+  @ApiEnvelopeResponse(200, UserDto, { message: '修改成功', example: userExample })
   async enable(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<UserDto>> {
     return new Reply('update.success', await this.users.setEnabled(caller, uid, true));
   }
@@ -180,6 +184,7 @@ export class UserController {
   @ApiParam({ name: 'uid', example: 2 })
   @ApiBody({ schema: { type: 'array', items: { type: 'integer' }, example: [2, 3] } })
   @ApiOperation({ summary: '绑定角色 Set a user’s roles', description: 'The roles become exactly this set. Unknown ids → 400; a role added or removed that holds a scope the caller lacks, or a user holding one, → 403.' })
+  @ApiEnvelopeResponse(200, EnvelopeData.none, { message: '修改成功' })
   async bind(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: unknown): Promise<Reply<null>> {
     await this.users.bindRoles(caller, uid, roleIdList(body));
     return new Reply('update.success', null);

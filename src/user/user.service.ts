@@ -4,6 +4,7 @@ import { AuthService } from '../auth/auth.service';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import type { MessageKey } from '../common/messages';
+import { invalidInput } from '../common/validation';
 import { formatTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { isDuplicateKey } from '../database/db-errors';
@@ -45,7 +46,6 @@ export function toUserDto(user: User): UserDto {
 }
 
 const userNotFound = () => new AppException(404, 'error.userNotFound');
-const invalid = (field: string, text: string) => new AppException(400, 'error.validation', { errors: [{ field, messages: [text] }] });
 
 /** Fields a user may change on itself without userMan. */
 const SELF_SERVICE_FIELDS = new Set(['nickname', 'avatar', 'phone', 'email', 'sex', 'remark', 'password', 'oldPassword']);
@@ -325,7 +325,7 @@ export class UserService {
   }
 
   private assertAcceptablePassword(password: string, field: string): void {
-    if (password.length < 8 || password.length > 64) throw invalid(field, `${field} must be 8 to 64 characters`);
+    if (password.length < 8 || password.length > 64) throw invalidInput(field, 'isLength', 8, 64);
     if (!fitsBcrypt(password)) throw new AppException(400, 'error.passwordTooLong');
     if (isCommonPassword(password)) throw new AppException(400, 'error.commonPassword');
   }
@@ -346,6 +346,6 @@ export class UserService {
 /** NFKC, then the allowed alphabet: fullwidth look-alikes become their ASCII letters and then collide. */
 export function normalizeUsername(username: string): string {
   const normalized = username.normalize('NFKC').trim();
-  if (!USERNAME.test(normalized)) throw invalid('username', 'username must be 3 to 64 letters, digits or _ . - @');
+  if (!USERNAME.test(normalized)) throw invalidInput('username', 'matches', USERNAME);
   return normalized;
 }

@@ -14,12 +14,12 @@ export class AuditQueryDto extends PageQueryDto {
 
 export class AuditEntryDto {
   @ApiProperty({ example: 42 }) id!: number;
-  @ApiProperty({ example: '2026-01-01 12:00:00' }) time!: string | null;
-  @ApiProperty({ example: '1', nullable: true }) actor!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2026-01-01 12:00:00' }) time!: string | null;
+  @ApiProperty({ type: String, example: '1', nullable: true }) actor!: string | null;
   @ApiProperty({ example: 'kickout' }) action!: string;
-  @ApiProperty({ example: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', nullable: true }) target!: string | null;
-  @ApiProperty({ example: '10.0.0.8', nullable: true }) ip!: string | null;
-  @ApiProperty({ example: 'Mozilla/5.0', nullable: true }) userAgent!: string | null;
+  @ApiProperty({ type: String, example: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', nullable: true }) target!: string | null;
+  @ApiProperty({ type: String, example: '10.0.0.8', nullable: true }) ip!: string | null;
+  @ApiProperty({ type: String, example: 'Mozilla/5.0', nullable: true }) userAgent!: string | null;
   @ApiProperty({ example: 'success' }) outcome!: string;
-  @ApiProperty({ example: { method: 'DELETE', route: '/session/:id', status: 200 }, nullable: true }) details!: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { method: 'DELETE', route: '/session/:id', status: 200 }, nullable: true }) details!: Record<string, unknown> | null;
 }

@@ -29,7 +29,7 @@ export class CreateDeptDto {
   @IsIn(['0', '1'])
   status?: string;
 
-  @ApiPropertyOptional({ example: null, nullable: true })
+  @ApiPropertyOptional({ type: String, example: '', nullable: true })
   @Clearable()
   @IsString()
   @MaxLength(500)
@@ -50,6 +50,6 @@ export class DeptDto {
   @ApiProperty({ example: '研发部' }) deptName!: string;
   @ApiProperty({ example: 1 }) orderNum!: number;
   @ApiProperty({ example: '0' }) status!: string;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) createTime!: string | null;
-  @ApiProperty({ example: null, nullable: true }) remark!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) createTime!: string | null;
+  @ApiProperty({ type: String, example: '', description: '"" when unset' }) remark!: string | null;
 }

@@ -11,7 +11,7 @@ export class PermissionDto {
   @ApiProperty({ example: 'system:user:alter', description: 'The scope code carried in tokens' })
   permission!: string;
 
-  @ApiProperty({ example: 'Change users', nullable: true })
+  @ApiProperty({ type: String, example: 'Change users', nullable: true })
   description!: string | null;
 
   @ApiProperty({ example: false, description: 'Guards a route of this server; cannot be removed' })

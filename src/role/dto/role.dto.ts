@@ -31,7 +31,7 @@ export class RoleBodyDto {
   @IsIn(STATUSES)
   status?: string;
 
-  @ApiPropertyOptional({ example: '运维人员', nullable: true, description: '备注' })
+  @ApiPropertyOptional({ type: String, example: '运维人员', nullable: true, description: '备注' })
   @Clearable()
   @IsString()
   @MaxLength(500)
@@ -99,8 +99,8 @@ export class RoleDto {
   @ApiProperty({ example: 1 }) roleSort!: number;
   @ApiProperty({ example: '0' }) status!: string;
   @ApiProperty({ example: '1' }) dataScope!: string;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) createTime!: string | null;
-  @ApiProperty({ example: '超级管理员', nullable: true }) remark!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) createTime!: string | null;
+  @ApiProperty({ type: String, example: '超级管理员', description: '"" when unset' }) remark!: string | null;
 }
 
 export class RoleDetailDto extends RoleDto {

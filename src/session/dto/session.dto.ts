@@ -22,17 +22,17 @@ export class SessionQueryDto extends PageQueryDto {
 export class SessionDto {
   @ApiProperty({ example: '1b4e28ba-2fa1-11d2-883f-0016d3cca427' }) id!: string;
   @ApiProperty({ example: 'password', enum: SESSION_TYPES }) type!: string;
-  @ApiProperty({ example: 1, nullable: true, description: 'null for a token minted for a subject that is not a user' }) userId!: number | null;
-  @ApiProperty({ example: 'admin', nullable: true }) username!: string | null;
-  @ApiProperty({ example: null, nullable: true, description: 'Minted tokens: their subject' }) subject!: string | null;
-  @ApiProperty({ example: null, nullable: true, description: 'Minted tokens: their audience' }) audience!: string | null;
+  @ApiProperty({ type: 'integer', example: 1, nullable: true, description: 'null for a token minted for a subject that is not a user' }) userId!: number | null;
+  @ApiProperty({ type: String, example: 'admin', nullable: true }) username!: string | null;
+  @ApiProperty({ type: String, example: null, nullable: true, description: 'Minted tokens: their subject' }) subject!: string | null;
+  @ApiProperty({ type: String, example: null, nullable: true, description: 'Minted tokens: their audience' }) audience!: string | null;
   @ApiProperty({ example: null, nullable: true, type: [String], description: 'Minted tokens: their scopes' }) scopes!: string[] | null;
-  @ApiProperty({ example: null, nullable: true, description: 'Minted tokens: who minted them' }) mintedBy!: number | null;
+  @ApiProperty({ type: 'integer', example: null, nullable: true, description: 'Minted tokens: who minted them' }) mintedBy!: number | null;
   @ApiProperty({ example: '10.0.0.8' }) ip!: string;
   @ApiProperty({ example: 'Mozilla/5.0' }) userAgent!: string;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) createdAt!: string | null;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) lastSeenAt!: string | null;
-  @ApiProperty({ example: '2023-01-15 12:00:00' }) expiresAt!: string | null;
-  @ApiProperty({ example: null, nullable: true }) revokedAt!: string | null;
-  @ApiProperty({ example: null, nullable: true }) revokeReason!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) createdAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) lastSeenAt!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-15 12:00:00' }) expiresAt!: string | null;
+  @ApiProperty({ type: String, example: null, nullable: true }) revokedAt!: string | null;
+  @ApiProperty({ type: String, example: null, nullable: true }) revokeReason!: string | null;
 }

@@ -46,7 +46,22 @@ export class PersonalTokenDto {
   @Length(1, 255)
   audience?: string;
 
-  @ApiPropertyOptional({ example: 1767225600, description: 'Unix seconds, or {seconds, nanos}; in the future and at most MINT_MAX_TTL ahead. One hour when omitted.' })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'integer' },
+      { type: 'string', pattern: '^\\d{1,12}$' },
+      {
+        type: 'object',
+        required: ['seconds'],
+        properties: {
+          seconds: { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d{1,12}$' }] },
+          nanos: { oneOf: [{ type: 'integer', minimum: 0, maximum: 999_999_999 }, { type: 'string', pattern: '^\\d{1,9}$' }] },
+        },
+      },
+    ],
+    example: 1767225600,
+    description: 'Unix seconds (a number or a numeric string), or {seconds, nanos}; in the future and at most MINT_MAX_TTL ahead. One hour when omitted.',
+  })
   @Optional()
   @IsExpiresAt()
   expiresAt?: ExpiresAt;

@@ -30,29 +30,29 @@ export class RegisteredDto {
  */
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'alice' }) @Optional() @IsString() @MaxLength(256) username?: string;
-  @ApiPropertyOptional({ example: 'Alice' }) @Clearable() @IsString() @MaxLength(64) nickname?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'Alice' }) @Clearable() @IsString() @MaxLength(64) nickname?: string | null;
   @ApiPropertyOptional({ description: 'A new password (8–64 characters, ≤ 72 bytes); changing one’s own needs oldPassword' })
   @Optional()
   @IsString()
   @MaxLength(256)
   password?: string;
   @ApiPropertyOptional({ description: 'The current password, to change one’s own' }) @Optional() @IsString() @MaxLength(256) oldPassword?: string;
-  @ApiPropertyOptional({ example: 'https://example.com/a.png' }) @Clearable() @IsString() @MaxLength(512) @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' }) avatar?: string | null;
-  @ApiPropertyOptional({ example: '13800000000' }) @Clearable() @IsString() @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' }) phone?: string | null;
-  @ApiPropertyOptional({ example: 'alice@example.com' }) @Clearable() @IsEmail() @MaxLength(254) email?: string | null;
-  @ApiPropertyOptional({ example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @Clearable() @IsIn(['0', '1', '2']) sex?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/a.png' }) @Clearable() @IsString() @MaxLength(512) @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' }) avatar?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '13800000000' }) @Clearable() @IsString() @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' }) phone?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'alice@example.com' }) @Clearable() @IsEmail() @MaxLength(254) email?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @Clearable() @IsIn(['0', '1', '2']) sex?: string | null;
   @ApiPropertyOptional({ example: '0', enum: ['0', '1'], description: '0 normal, 1 disabled (needs userMan)' }) @Optional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number | null;
-  @ApiPropertyOptional({ example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?: string | null;
-  @ApiPropertyOptional({ example: null }) @Clearable() @IsString() @MaxLength(500) remark?: string | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'note' }) @Clearable() @IsString() @MaxLength(500) remark?: string | null;
 
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() userId?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() createBy?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() createTime?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() updateBy?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() updateTime?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() loginIp?: unknown;
-  @ApiPropertyOptional({ description: 'Ignored' }) @Optional() loginDate?: unknown;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Ignored' }) @Optional() userId?: unknown;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Ignored' }) @Optional() createBy?: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Ignored' }) @Optional() createTime?: unknown;
+  @ApiPropertyOptional({ oneOf: [{ type: 'integer' }, { type: 'string' }], nullable: true, description: 'Ignored' }) @Optional() updateBy?: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Ignored' }) @Optional() updateTime?: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Ignored' }) @Optional() loginIp?: unknown;
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Ignored' }) @Optional() loginDate?: unknown;
 }
 
 export class UserListQueryDto extends PageQueryDto {
@@ -70,33 +70,34 @@ export class UserInfoQueryDto {
 export class UserDto {
   @ApiProperty({ example: 1 }) userId!: number;
   @ApiProperty({ example: 'admin' }) username!: string;
-  @ApiProperty({ example: '管理员', nullable: true }) nickname!: string | null;
-  @ApiProperty({ nullable: true }) avatar!: string | null;
-  @ApiProperty({ nullable: true }) phone!: string | null;
-  @ApiProperty({ nullable: true }) email!: string | null;
-  @ApiProperty({ nullable: true }) sex!: string | null;
+  // The document's string fields: "" when unset, never null.
+  @ApiProperty({ type: String, example: '管理员' }) nickname!: string | null;
+  @ApiProperty({ type: String, example: 'https://example.com/a.png' }) avatar!: string | null;
+  @ApiProperty({ type: String, example: '13800000000' }) phone!: string | null;
+  @ApiProperty({ type: String, example: 'admin@example.com' }) email!: string | null;
+  @ApiProperty({ type: String, example: '1', description: '0 male, 1 female, 2 unknown; "" when unset' }) sex!: string | null;
   @ApiProperty({ example: '0' }) status!: string;
-  @ApiProperty({ nullable: true }) loginIp!: string | null;
-  @ApiProperty({ nullable: true, example: '2023-01-01 12:00:00' }) loginDate!: string | null;
-  @ApiProperty({ nullable: true }) createBy!: number | null;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) createTime!: string | null;
-  @ApiProperty({ nullable: true }) updateBy!: number | null;
-  @ApiProperty({ example: '2023-01-01 12:00:00' }) updateTime!: string | null;
-  @ApiProperty({ nullable: true }) remark!: string | null;
-  @ApiProperty({ nullable: true }) employeeNo!: string | null;
-  @ApiProperty({ nullable: true, example: 1 }) deptId!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: '10.0.0.8', description: 'null before the first login' }) loginIp!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00', description: 'null before the first login' }) loginDate!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1 }) createBy!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) createTime!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1 }) updateBy!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: '2023-01-01 12:00:00' }) updateTime!: string | null;
+  @ApiProperty({ type: String, example: '' }) remark!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: 'E1024' }) employeeNo!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1 }) deptId!: number | null;
 }
 
 export class UserInfoDto {
   @ApiProperty({ example: 1 }) id!: number;
   @ApiProperty({ example: 1 }) userId!: number;
   @ApiProperty({ example: 'admin' }) username!: string;
-  @ApiProperty({ example: '管理员', nullable: true }) nickname!: string | null;
-  @ApiProperty({ nullable: true }) avatar!: string | null;
-  @ApiProperty({ nullable: true, example: 'admin@example.com' }) email!: string | null;
-  @ApiProperty({ nullable: true, example: 1 }) deptId!: number | null;
-  @ApiProperty({ nullable: true, example: '总公司' }) deptName!: string | null;
-  @ApiProperty({ nullable: true, example: '0,1' }) deptPath!: string | null;
+  @ApiProperty({ type: String, example: '管理员' }) nickname!: string | null;
+  @ApiProperty({ type: String, example: 'https://example.com/a.png' }) avatar!: string | null;
+  @ApiProperty({ type: String, example: 'admin@example.com' }) email!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1 }) deptId!: number | null;
+  @ApiProperty({ type: String, nullable: true, example: '总公司' }) deptName!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: '0,1' }) deptPath!: string | null;
   @ApiProperty({ type: [String], example: ['管理员'] }) roles!: string[];
   @ApiProperty({ type: [String], example: ['userMan', 'role'] }) permissions!: string[];
   @ApiProperty({ example: '1', description: 'The widest data scope of the user’s enabled roles' }) dataScope!: string;
