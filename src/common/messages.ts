@@ -75,6 +75,11 @@ const CATALOG = {
   'error.refreshReused': ['刷新令牌被重复使用，会话已吊销', 'The refresh token was reused; the session has been revoked.'],
   'error.sessionBinding': ['客户端与登录时不一致，会话已吊销', 'The client differs from the one that logged in; the session has been revoked.'],
   'error.logoutUnauthenticated': ['未提供有效的访问令牌或刷新令牌', 'Neither a valid access token nor a valid refresh token was given.'],
+  // Hostile input: nesting, URLs the HTTP layer refuses (issue 8, points 15 and 17)
+  'error.tooDeep': ['请求体嵌套过深（最多 64 层）', 'The request body is nested too deeply (at most 64 levels).'],
+  'error.badUrl': ['请求地址编码无效', 'The request URL is not validly percent-encoded.'],
+  'error.uriTooLong': ['请求地址过长', 'The request URL is too long.'],
+  'error.expectationFailed': ['无法满足 Expect 请求头', 'The Expect header cannot be met.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof CATALOG;
