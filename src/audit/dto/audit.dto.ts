@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @IsOptional() @IsString() @MaxLength(255) actor?: string;
+  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(255) actor?: string;
   @ApiPropertyOptional({ example: 'login_failed' }) @IsOptional() @IsString() @Matches(/^[a-z_]{1,32}$/) action?: string;
-  @ApiPropertyOptional({ description: 'Contained in the target' }) @IsOptional() @IsString() @MaxLength(255) target?: string;
+  @ApiPropertyOptional({ description: 'Contained in the target' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(255) target?: string;
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'From this time (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() from?: Date;
   @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z', description: 'Up to this time (ISO 8601)' }) @IsOptional() @Type(() => Date) @IsDate() to?: Date;
 }

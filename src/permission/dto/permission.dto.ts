@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ToId } from '../../common/parse-id.pipe';
 
 export const PERMISSION_CODE = /^[A-Za-z][A-Za-z0-9:_.-]{0,63}$/;
 
@@ -20,7 +21,7 @@ export class PermissionDto {
 
 export class RoleIdQueryDto {
   @ApiProperty({ example: 2, description: '角色id' })
-  @Type(() => Number)
+  @ToId()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)
@@ -31,7 +32,7 @@ export class RoleIdQueryDto {
 export class SetRolePermissionsDto {
   @ApiPropertyOptional({ example: 2 })
   @IsOptional()
-  @Type(() => Number)
+  @ToId()
   @IsInt()
   @Min(1)
   @Max(2_147_483_647)

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
@@ -77,12 +78,14 @@ export class RoleListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the role name' })
   @IsOptional()
   @IsString()
+  @NoControlChars()
   @MaxLength(64)
   roleName?: string;
 
   @ApiPropertyOptional({ description: 'Contained in the role key' })
   @IsOptional()
   @IsString()
+  @NoControlChars()
   @MaxLength(64)
   roleKey?: string;
 

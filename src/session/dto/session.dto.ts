@@ -1,14 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
+import { ToId } from '../../common/parse-id.pipe';
 
 export const SESSION_TYPES = ['password', 'sso', 'mobile', 'minted', 'personal'] as const;
 
 export class SessionQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @MaxLength(64) username?: string;
-  @ApiPropertyOptional({ example: 1 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647) userId?: number;
-  @ApiPropertyOptional({ example: '10.0.0.8' }) @IsOptional() @IsString() @MaxLength(64) ip?: string;
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ example: 1 }) @IsOptional() @ToId() @IsInt() @Min(1) @Max(2_147_483_647) userId?: number;
+  @ApiPropertyOptional({ example: '10.0.0.8' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(64) ip?: string;
   @ApiPropertyOptional({ enum: SESSION_TYPES }) @IsOptional() @IsIn(SESSION_TYPES) type?: string;
   @ApiPropertyOptional({ description: 'true: not revoked and not expired; false: revoked or expired' })
   @IsOptional()

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { PageQueryDto } from '../../common/paging';
-import { Type } from 'class-transformer';
+import { NoControlChars } from '../../common/no-control-chars';
+import { ToId } from '../../common/parse-id.pipe';
 
 /** After NFKC normalisation: ASCII letters, digits and _ . - @ (look-alikes of other scripts are refused). */
 export const USERNAME = /^[A-Za-z0-9_.@-]{3,64}$/;
@@ -57,10 +58,10 @@ export class UpdateUserDto {
 }
 
 export class UserListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @MaxLength(64) username?: string;
-  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @IsOptional() @IsString() @MaxLength(32) phone?: string;
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @IsOptional() @IsString() @NoControlChars() @MaxLength(32) phone?: string;
   @ApiPropertyOptional({ enum: ['0', '1'] }) @IsOptional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ example: 2 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
+  @ApiPropertyOptional({ example: 2 }) @IsOptional() @ToId() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
 }
 
 export class UserInfoQueryDto {
