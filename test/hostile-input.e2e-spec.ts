@@ -203,6 +203,28 @@ for (const database of testDatabases()) {
         assert.ok(response.headers['x-request-id']);
       });
 
+      it('a CONNECT → 405, not a dropped connection', async () => {
+        const response = await rawRequest('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+        assert.equal(response.status, 405);
+        assertEnvelope(response.body, 405);
+        assert.ok(response.headers['x-request-id']);
+      });
+
+      for (const [name, head] of [
+        ['a header value with a control character', 'GET /test HTTP/1.1\r\nHost: x\r\nX-Note: a\x7fb\r\n'],
+        ['a header name with a space', 'GET /test HTTP/1.1\r\nHost: x\r\nX Note: b\r\n'],
+        ['an unknown method', 'FETCH /test HTTP/1.1\r\nHost: x\r\n'],
+        ['a Content-Length that is not a number', 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n'],
+        ['both Content-Length and Transfer-Encoding', 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n'],
+      ]) {
+        it(`${name} → 400 with a request id`, async () => {
+          const response = await rawRequest(`${head}\r\n`);
+          assert.equal(response.status, 400);
+          assertEnvelope(response.body, 400);
+          assert.ok(response.headers['x-request-id']);
+        });
+      }
+
       it('an HTTP/1.0 request without a Host header is served', async () => {
         const response = await rawRequest(`GET /test HTTP/1.0\r\nAuthorization: Bearer ${admin.accessToken}\r\n\r\n`);
         assert.equal(response.status, 204);
