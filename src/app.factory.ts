@@ -1,16 +1,19 @@
 import fastifyCookie from '@fastify/cookie';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { registerAuditHook } from './audit/audit.hook';
 import { AuditService } from './audit/audit.service';
-import { AllExceptionsFilter } from './common/all-exceptions.filter';
-import { clientErrorHandler } from './common/client-error';
+import { AllExceptionsFilter, sendError } from './common/all-exceptions.filter';
+import { AppException } from './common/app.exception';
+import { answerNodeRefusalsInEnvelope, clientErrorHandler } from './common/client-error';
 import { registerEnvelopeHook } from './common/envelope.hook';
 import { registerGracefulClose } from './common/graceful-close';
+import { nestsDeeperThan } from './common/json-depth';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { createValidationPipe } from './common/validation';
@@ -28,6 +31,7 @@ function requestId(request: IncomingMessage): string {
 /** The whole application, configured as it serves: used by main.ts, the e2e tests and the benchmark. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const logger = createLogger(config);
+  const httpLogger = new Logger('HTTP');
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
@@ -38,6 +42,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler,
+    // The router refuses a malformed URL (400) or an over-long path parameter (414) before any route or hook
+    // runs, so its errors are rendered here, in the envelope, rather than by Fastify's default handler.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, httpLogger),
     // During a graceful shutdown a request that reaches a busy keep-alive connection is still served (with
     // Connection: close) rather than refused with a bare 503 outside the envelope: the database closes only
     // after the last answer.
@@ -51,6 +58,17 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
 
   await app.register(fastifyCookie);
+  const fastify = app.getHttpAdapter().getInstance();
+  // Nest's own JSON parser, plus a depth limit: only requests with a JSON body pay for the check.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, (request, body, done) => {
+    // Typed for text, it reads the Buffer Nest hands over as well.
+    parseJson(request as FastifyRequest, body as unknown as string, (error, value) => {
+      if (error) done(error, undefined);
+      else if (nestsDeeperThan(value)) done(new AppException(400, 'error.tooDeep'), undefined);
+      else done(null, value);
+    });
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -63,10 +81,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   }
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
-  registerEnvelopeHook(app.getHttpAdapter().getInstance());
-  registerAuditHook(app.getHttpAdapter().getInstance(), app.get(AuditService));
-  registerGracefulClose(app.getHttpAdapter().getInstance());
+  registerEnvelopeHook(fastify);
+  registerAuditHook(fastify, app.get(AuditService));
+  registerGracefulClose(fastify);
   if (config.docsEnabled) setupDocs(app);
+  answerNodeRefusalsInEnvelope(app.getHttpServer());
   await app.init();
   return app;
 }

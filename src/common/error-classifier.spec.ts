@@ -22,6 +22,13 @@ describe('classifyError', () => {
     assert.equal(classifyError(new HttpException('bad', 400, { cause: badJson })).messageKey, 'error.malformedJson');
   });
 
+  it('maps the router refusing a URL', () => {
+    const badUrl = Object.assign(new Error("'/user/%ff' is not a valid url component"), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
+    assert.deepEqual(classifyError(badUrl), { status: 400, messageKey: 'error.badUrl', data: null, unexpected: false });
+    const longParam = Object.assign(new Error('too long'), { statusCode: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' });
+    assert.deepEqual(classifyError(longParam), { status: 414, messageKey: 'error.uriTooLong', data: null, unexpected: false });
+  });
+
   it('answers 503 when the database cannot be reached', () => {
     const refused = new QueryFailedError('SELECT 1', [], Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }));
     assert.equal(classifyError(refused).status, 503);

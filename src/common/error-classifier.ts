@@ -81,7 +81,7 @@ export function classifyError(error: unknown): ClassifiedError {
   return { status: 500, messageKey: 'error.internal', data: null, unexpected: true };
 }
 
-/** Errors raised by Fastify before a handler runs: body parsing, content type, size. */
+/** Errors raised by Fastify before a handler runs: URL, body parsing, content type, size. */
 function fastifyClientError(error: unknown): ClassifiedError | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
@@ -92,6 +92,10 @@ function fastifyClientError(error: unknown): ClassifiedError | undefined {
       return result(413, 'error.payloadTooLarge');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return result(415, 'error.unsupportedMediaType');
+    case 'FST_ERR_BAD_URL':
+      return result(400, 'error.badUrl');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return result(414, 'error.uriTooLong');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     // Also how Fastify refuses __proto__ and constructor.prototype keys.
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

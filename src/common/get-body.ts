@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { AppException } from './app.exception';
+import { nestsDeeperThan } from './json-depth';
 
 /**
  * Fastify does not parse the body of a GET; the documents send list filters
@@ -22,6 +23,7 @@ export async function readGetBody(request: FastifyRequest, limitBytes: number): 
   if (text === '') return {};
   const parsed = parseLenient(text);
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppException(400, 'error.malformedJson');
+  if (nestsDeeperThan(parsed)) throw new AppException(400, 'error.tooDeep');
   return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([key, value]) => value !== '' && value !== null && key !== '__proto__'));
 }
 

@@ -79,6 +79,11 @@ const CATALOG = {
   'error.cannotChangeRole': ['不能修改、绑定或删除拥有你所没有的权限的角色', 'You cannot change, bind, unbind or delete a role that holds a scope you do not hold yourself.'],
   'error.cannotRemovePermission': ['不能删除自己没有的权限', 'You cannot remove a permission you do not hold yourself.'],
   'error.adminRoleComplete': ['管理员角色始终拥有全部权限，不能减少', 'The admin role always holds every permission of the catalog; its permissions cannot be reduced.'],
+  // Hostile input: nesting, URLs the HTTP layer refuses (issue 8, points 15 and 17)
+  'error.tooDeep': ['请求体嵌套过深（最多 64 层）', 'The request body is nested too deeply (at most 64 levels).'],
+  'error.badUrl': ['请求地址编码无效', 'The request URL is not validly percent-encoded.'],
+  'error.uriTooLong': ['请求地址过长', 'The request URL is too long.'],
+  'error.expectationFailed': ['无法满足 Expect 请求头', 'The Expect header cannot be met.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof CATALOG;

@@ -2,16 +2,25 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import { AppException } from './app.exception';
 
 const MAX_ID = 2_147_483_647;
+/** Canonical decimal only: Number() would also read `0x1`, `1e0`, ` 1`, `+1`, `1.0`, `0b1` as 1. */
+const CANONICAL_ID = /^[1-9][0-9]{0,9}$/;
+
+/** The id a text spells canonically, in range; undefined for anything else. */
+export function idFromText(text: string): number | undefined {
+  if (!CANONICAL_ID.test(text)) return undefined;
+  const id = Number(text);
+  return id <= MAX_ID ? id : undefined;
+}
 
 /**
- * Path ids: a positive whole number in range, else 400 — never `NaN` reaching a query.
- * The global ValidationPipe has already turned the text into a number for a `number` parameter.
+ * Path ids: a positive whole number in range, written canonically, else 400 — never `NaN` reaching a query.
+ * It sees the text of the URL: the global ValidationPipe leaves path parameters alone (see validation.ts).
  */
 @Injectable()
-export class ParseIdPipe implements PipeTransform<string | number, number> {
-  transform(value: string | number): number {
-    const id = typeof value === 'string' && /^[1-9]\d{0,9}$/.test(value) ? Number(value) : value;
-    if (typeof id !== 'number' || !Number.isInteger(id) || id < 1 || id > MAX_ID) throw new AppException(400, 'error.invalidId');
+export class ParseIdPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown): number {
+    const id = typeof value === 'string' ? idFromText(value) : undefined;
+    if (id === undefined) throw new AppException(400, 'error.invalidId');
     return id;
   }
 }

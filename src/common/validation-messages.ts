@@ -60,6 +60,8 @@ export const RULE_TEMPLATES: Record<string, readonly [Template, Template]> = {
   ],
   /** A path or body id: canonical decimal digits from 1. */
   id: [(s) => `${s} 必须是 ID（从 1 开始的整数）`, (s) => `${s} must be an id (a whole number from 1)`],
+  /** List filters (no-control-chars.ts): a NUL would match every row on SQLite. */
+  noControlChars: [(s) => `${s} 不能包含控制字符`, (s) => `${s} must not contain control characters`],
   /** expiresAt of generateJwt / getJwt (mint.dto.ts). */
   isExpiresAt: [(s) => `${s} 必须是 Unix 秒数或 {seconds, nanos}`, (s) => `${s} must be Unix seconds or {seconds, nanos}`],
 };

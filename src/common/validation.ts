@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage, ValidationArguments } from 'class-validator';
 import { AppException } from './app.exception';
 import type { BrokenRule, FieldRules } from './validation-messages';
@@ -66,9 +66,19 @@ export function invalidInput(field: string, rule: string, ...args: unknown[]): A
   return new AppException(400, 'error.validation', { errors: [{ field, rules: [{ rule, args }] }] });
 }
 
+/**
+ * Path parameters reach their own pipe (ParseIdPipe) as the text of the URL: the stock pipe would first turn
+ * a `number` parameter into Number(text), which reads `0x1`, `1e0`, ` 1` or `1.0` as 1.
+ */
+class RawPathValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
+}
+
 /** Unknown fields are refused, types are converted only where a DTO says so. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new RawPathValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

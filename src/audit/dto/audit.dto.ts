@@ -2,12 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsString, Matches, MaxLength } from 'class-validator';
 import { Optional } from '../../common/input-rules';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @Optional() @IsString() @MaxLength(255) actor?: string;
+  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @Optional() @IsString() @NoControlChars() @MaxLength(255) actor?: string;
   @ApiPropertyOptional({ example: 'login_failed' }) @Optional() @IsString() @Matches(/^[a-z_]{1,32}$/) action?: string;
-  @ApiPropertyOptional({ description: 'Contained in the target' }) @Optional() @IsString() @MaxLength(255) target?: string;
+  @ApiPropertyOptional({ description: 'Contained in the target' }) @Optional() @IsString() @NoControlChars() @MaxLength(255) target?: string;
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'From this time (ISO 8601)' }) @Optional() @Type(() => Date) @IsDate() from?: Date;
   @ApiPropertyOptional({ example: '2026-12-31T23:59:59Z', description: 'Up to this time (ISO 8601)' }) @Optional() @Type(() => Date) @IsDate() to?: Date;
 }

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Clearable, IntLike, Optional } from '../../common/input-rules';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
@@ -77,12 +78,14 @@ export class RoleListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the role name' })
   @Optional()
   @IsString()
+  @NoControlChars()
   @MaxLength(64)
   roleName?: string;
 
   @ApiPropertyOptional({ description: 'Contained in the role key' })
   @Optional()
   @IsString()
+  @NoControlChars()
   @MaxLength(64)
   roleKey?: string;
 

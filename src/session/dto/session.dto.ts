@@ -2,14 +2,15 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { IntLike, Optional } from '../../common/input-rules';
+import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export const SESSION_TYPES = ['password', 'sso', 'mobile', 'minted', 'personal'] as const;
 
 export class SessionQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
   @ApiPropertyOptional({ example: 1 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) userId?: number;
-  @ApiPropertyOptional({ example: '10.0.0.8' }) @Optional() @IsString() @MaxLength(64) ip?: string;
+  @ApiPropertyOptional({ example: '10.0.0.8' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) ip?: string;
   @ApiPropertyOptional({ enum: SESSION_TYPES }) @Optional() @IsIn(SESSION_TYPES) type?: string;
   @ApiPropertyOptional({ description: 'true: not revoked and not expired; false: revoked or expired' })
   @Optional()

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { Clearable, IntLike, Optional } from '../../common/input-rules';
 import { PageQueryDto } from '../../common/paging';
+import { NoControlChars } from '../../common/no-control-chars';
 
 /** After NFKC normalisation: ASCII letters, digits and _ . - @ (look-alikes of other scripts are refused). */
 export const USERNAME = /^[A-Za-z0-9_.@-]{3,64}$/;
@@ -56,8 +57,8 @@ export class UpdateUserDto {
 }
 
 export class UserListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @MaxLength(64) username?: string;
-  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @Optional() @IsString() @MaxLength(32) phone?: string;
+  @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
+  @ApiPropertyOptional({ description: 'Contained in the phone number' }) @Optional() @IsString() @NoControlChars() @MaxLength(32) phone?: string;
   @ApiPropertyOptional({ enum: ['0', '1'] }) @Optional() @IsIn(['0', '1']) status?: string;
   @ApiPropertyOptional({ example: 2 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
 }
