@@ -162,7 +162,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async prune(now = Date.now()): Promise<void> {
+  async prune(now = Date.now()): Promise<void> {
     for (const [sessionId, forgetAt] of this.sessions) if (forgetAt <= now) this.sessions.delete(sessionId);
     for (const [userId, entry] of this.users) if (entry.forgetAt <= now) this.users.delete(userId);
     try {
