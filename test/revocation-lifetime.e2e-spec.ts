@@ -1,6 +1,8 @@
 import { decodeJwt, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Session } from '../src/auth/entities/session.entity';
+import { RevocationLifetime1763841100000 } from '../src/database/migrations/1763841100000-revocation-lifetime';
 import { Revocation } from '../src/security/entities/revocation.entity';
 import { RevocationService } from '../src/security/revocation.service';
 import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
@@ -107,6 +109,40 @@ for (const database of testDatabases()) {
           await assertStaysRefused(tokens);
         });
       }
+
+      it('the upgrade makes the entries the previous version wrote last as long as the tokens they cover', async () => {
+        const user = await anotherAdmin();
+        const personal = await user.api.post('/user/getJwt', { expiresAt: nowSeconds() + 7200 });
+        const { sid, exp } = decodeJwt(personal.body.data as string);
+        assert.equal((await user.api.delete(`/session/mine/${sid}`)).status, 200);
+        assert.equal((await admin.post(`/user/${user.id}/kickout`)).status, 200);
+        // What the previous version left: entries kept ACCESS_TOKEN_TTL + 60 s, the session's one already removed.
+        const log = t.dataSource.getRepository(Revocation);
+        await log.delete({ kind: 'session', subject: sid as string });
+        const [userRow] = await logRows('user', String(user.id));
+        await log.update({ id: userRow.id }, { expiresAt: new Date(userRow.revokedAt.getTime() + 70_000) });
+
+        const queryRunner = t.dataSource.createQueryRunner();
+        try {
+          await new RevocationLifetime1763841100000().up(queryRunner);
+        } finally {
+          await queryRunner.release();
+        }
+        const [sessionRow] = await logRows('session', sid as string);
+        const ended = await t.dataSource.getRepository(Session).findOneByOrFail({ id: sid as string });
+        assert.equal(sessionRow.revokedAt.getTime(), ended.revokedAt!.getTime());
+        assert.ok(sessionRow.expiresAt.getTime() >= exp! * 1000, 'the ended personal token is covered until it expires');
+        const [extended] = await logRows('user', String(user.id));
+        assert.ok(extended.expiresAt.getTime() - extended.revokedAt.getTime() >= t.config.mintMaxTtlSeconds * 1000, 'the user-wide entry outlives any token');
+
+        await sixtyFiveMinutesPass();
+        const restarted = await t.restart();
+        try {
+          assert.equal((await checkToken(restarted, personal.body.data as string)).status, 401);
+        } finally {
+          await restarted.app.close();
+        }
+      });
 
       it('forgets an entry and removes it from the log once the token it covers has expired', async () => {
         const minted = await admin.post('/user/generateJwt', { subject: 'gateway-8', expiresAt: nowSeconds() + 120 });
