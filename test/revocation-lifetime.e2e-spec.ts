@@ -110,6 +110,23 @@ for (const database of testDatabases()) {
         });
       }
 
+      it('a user-wide entry outlives a personal token minted before MINT_MAX_TTL was lowered', async () => {
+        const user = await anotherAdmin();
+        const personal = await user.api.post('/user/getJwt', { expiresAt: nowSeconds() + 20 * 86400 });
+        assert.equal(personal.status, 200, JSON.stringify(personal.body));
+        const { exp } = decodeJwt(personal.body.data as string);
+        const lowered = await t.restart({ MINT_MAX_TTL: '86400' });
+        try {
+          const loweredAdmin = as(lowered, (await login(lowered)).accessToken);
+          assert.equal((await loweredAdmin.post(`/user/${user.id}/disable`)).status, 200);
+          assert.equal((await checkToken(lowered, personal.body.data as string)).status, 401);
+        } finally {
+          await lowered.app.close();
+        }
+        const [row] = await logRows('user', String(user.id));
+        assert.ok(row.expiresAt.getTime() >= exp! * 1000, `kept until the personal token expires (${row.expiresAt.toISOString()})`);
+      });
+
       it('the upgrade makes the entries the previous version wrote last as long as the tokens they cover', async () => {
         const user = await anotherAdmin();
         const personal = await user.api.post('/user/getJwt', { expiresAt: nowSeconds() + 7200 });

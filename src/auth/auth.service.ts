@@ -227,9 +227,14 @@ export class AuthService {
         .execute();
     }
     // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
-    if (keepSessionId) await this.revocations.revokeSessions(manager, sessions.map(revokedSession), now);
+    const revoked = sessions.map(revokedSession);
+    if (keepSessionId) {
+      await this.revocations.revokeSessions(manager, revoked, now);
+      return;
+    }
+    const lastExpiry = revoked.reduce((latest, session) => Math.max(latest, session.tokensExpireAt?.getTime() ?? 0), 0);
     // Timed after the sessions' rows are locked: a refresh that committed before has an earlier issue time.
-    else await this.revocations.revokeUser(manager, userId, new Date());
+    await this.revocations.revokeUser(manager, userId, new Date(), lastExpiry > 0 ? new Date(lastExpiry) : undefined);
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */

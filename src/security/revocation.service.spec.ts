@@ -100,6 +100,15 @@ describe('RevocationService', () => {
     }
   });
 
+  it('keeps a user-wide revocation longer when one of the user’s tokens is known to expire later', async () => {
+    const { log, database, service } = setUp();
+    const now = Date.now();
+    await service.revokeUser(database, 7, new Date(now), new Date(now + 40 * DAY));
+    assert.equal(log.rows[0].expiresAt.getTime() - now, 40 * DAY + MINUTE);
+    await service.revokeUser(database, 8, new Date(now), new Date(now + DAY));
+    assert.equal(log.rows[1].expiresAt.getTime() - now, 30 * DAY + MINUTE, 'never shorter than a token can live');
+  });
+
   it('refuses a user’s tokens issued up to the millisecond of the revocation, and those of older builds up to its second', async () => {
     const { database, service } = setUp();
     const revokedAt = Math.floor(Date.now() / 1000) * 1000 + 400;

@@ -126,10 +126,12 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   /**
    * Ends every token the user holds now, whatever session or minting it came from:
-   * kept as long as the longest-lived of them, a minted one, can be valid.
+   * kept as long as the longest-lived of them, a minted one, can be valid, or
+   * longer when one is known to expire later (minted before MINT_MAX_TTL was lowered).
    */
-  async revokeUser(manager: EntityManager, userId: number, now = new Date()): Promise<void> {
-    await this.record(manager, [{ kind: 'user', subject: String(userId), revokedAt: now.getTime(), expiresAt: now.getTime() + this.longestTokenLifetimeMs() }]);
+  async revokeUser(manager: EntityManager, userId: number, now = new Date(), tokensExpireAt?: Date): Promise<void> {
+    const expiresAt = Math.max(now.getTime() + this.longestTokenLifetimeMs(), (tokensExpireAt?.getTime() ?? 0) + CLOCK_LEEWAY_MS);
+    await this.record(manager, [{ kind: 'user', subject: String(userId), revokedAt: now.getTime(), expiresAt }]);
   }
 
   /** Into the log within the caller's transaction; here and on the other instances only once it has committed. */
