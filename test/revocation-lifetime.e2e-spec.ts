@@ -1,6 +1,6 @@
 import { decodeJwt, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { RevocationLifetime1763841100000 } from '../src/database/migrations/1763841100000-revocation-lifetime';
 import { Revocation } from '../src/security/entities/revocation.entity';
@@ -20,6 +20,9 @@ for (const database of testDatabases()) {
     before(async () => {
       // Access tokens live 10 s: an entry kept only as long as they live is gone 70 s after the revocation.
       t = await startTestApp(database, { ACCESS_TOKEN_TTL: '10' });
+    });
+    beforeEach(async () => {
+      // A token of its own for each test: one from the start of the suite could expire on a slow machine.
       admin = as(t, (await login(t)).accessToken);
     });
     after(async () => {
