@@ -9,7 +9,7 @@ import { assertCanGrant } from '../security/grants';
 import { PasswordService } from '../security/password.service';
 import type { Principal } from '../security/principal';
 import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
-import { RevocationService } from '../security/revocation.service';
+import { RevocationService, RevokedSession } from '../security/revocation.service';
 import { TokenService } from '../security/token.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
 import { RefreshToken } from './entities/refresh-token.entity';
@@ -26,6 +26,11 @@ export interface IssuedTokens {
   accessToken: string;
   refreshToken: string;
   refreshTtlSeconds: number;
+}
+
+/** A minted or personal token lives as long as its session row; a login's access tokens only ACCESS_TOKEN_TTL. */
+function revokedSession(session: Pick<Session, 'id' | 'type' | 'expiresAt'>): RevokedSession {
+  return session.type === 'minted' || session.type === 'personal' ? { id: session.id, tokensExpireAt: session.expiresAt } : { id: session.id };
 }
 
 const loginFailed = () => new AppException(401, 'error.loginFailed');
@@ -91,7 +96,8 @@ export class AuthService {
     const scopes = await this.scopesOf(user.id);
     return {
       userId: user.id,
-      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }),
+      // Dated before the session was written: a user-wide revocation that raced with it still ends this token.
+      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }, now.getTime()),
       refreshToken,
       refreshTtlSeconds: this.config.refreshTtlSeconds,
     };
@@ -170,7 +176,8 @@ export class AuthService {
     const scopes = await this.scopesOf(user.id);
     return {
       userId: user.id,
-      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }),
+      // Dated before the session was written: a user-wide revocation that raced with it still ends this token.
+      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId: session.id, scopes }, now.getTime()),
       refreshToken: nextToken,
       refreshTtlSeconds: Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)),
     };
@@ -198,7 +205,8 @@ export class AuthService {
         .where({ id: sessionId, revokedAt: IsNull() })
         .execute();
       if (result.affected !== 1) return false;
-      await this.revocations.revokeSessions(manager, [sessionId], now);
+      const session = await manager.getRepository(Session).findOneOrFail({ select: { id: true, type: true, expiresAt: true }, where: { id: sessionId } });
+      await this.revocations.revokeSessions(manager, [revokedSession(session)], now);
       return true;
     });
   }
@@ -212,16 +220,27 @@ export class AuthService {
     const active = manager
       .getRepository(Session)
       .createQueryBuilder('s')
-      .select('s.id', 'id')
+      .select(['s.id', 's.type', 's.expiresAt'])
       .where('s.user_id = :userId AND s.revoked_at IS NULL', { userId });
     if (keepSessionId) active.andWhere('s.id <> :keep', { keep: keepSessionId });
-    const ids = (await active.getRawMany<{ id: string }>()).map((row) => row.id);
-    if (ids.length > 0) {
-      await manager.createQueryBuilder().update(Session).set({ revokedAt: now, revokeReason: reason }).where({ id: In(ids), revokedAt: IsNull() }).execute();
+    const sessions = await active.getMany();
+    if (sessions.length > 0) {
+      await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: now, revokeReason: reason })
+        .where({ id: In(sessions.map((session) => session.id)), revokedAt: IsNull() })
+        .execute();
     }
     // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
-    if (keepSessionId) await this.revocations.revokeSessions(manager, ids, now);
-    else await this.revocations.revokeUser(manager, userId, now);
+    const revoked = sessions.map(revokedSession);
+    if (keepSessionId) {
+      await this.revocations.revokeSessions(manager, revoked, now);
+      return;
+    }
+    const lastExpiry = revoked.reduce((latest, session) => Math.max(latest, session.tokensExpireAt?.getTime() ?? 0), 0);
+    // Timed after the sessions' rows are locked: a refresh that committed before has an earlier issue time.
+    await this.revocations.revokeUser(manager, userId, new Date(), lastExpiry > 0 ? new Date(lastExpiry) : undefined);
   }
 
   /**

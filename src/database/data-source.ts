@@ -13,13 +13,14 @@ import { RevocationLog1763800000000 } from './migrations/1763800000000-revocatio
 import { MintedTokens1763810000000 } from './migrations/1763810000000-minted-tokens';
 import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
+import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
 import { SigningKey } from '../security/entities/signing-key.entity';
 import { AuditLog } from '../audit/entities/audit-log.entity';
 import { Dept } from '../dept/entities/dept.entity';
 import { Revocation } from '../security/entities/revocation.entity';
 
 export const ENTITIES = [User, Role, Permission, Dept, Session, RefreshToken, Revocation, AuditLog, SigningKey];
-export const MIGRATIONS = [InitialSchema1763780000000, Departments1763790000000, RevocationLog1763800000000, MintedTokens1763810000000, AuditLog1763820000000, SigningKeys1763830000000];
+export const MIGRATIONS = [InitialSchema1763780000000, Departments1763790000000, RevocationLog1763800000000, MintedTokens1763810000000, AuditLog1763820000000, SigningKeys1763830000000, RevocationLifetime1763841100000];
 
 /** One description of the database for the app, the tests and the migration CLI (ormconfig.ts). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

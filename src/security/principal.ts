@@ -5,6 +5,14 @@ export interface Principal {
   sub: string;
   aud: string | string[];
   iat: number;
+  /**
+   * Our own claim: the issue time in Unix milliseconds, so that a login in the
+   * same second as a user-wide revocation is told apart from the tokens it ended.
+   * Absent from tokens of older builds.
+   */
+  iat_ms?: number;
+  /** Not before (Unix seconds), when the token carries one. */
+  nbf?: number;
   exp: number;
   sid: string;
   scope: string[];

@@ -14,6 +14,17 @@ describe('parseRevocationMessage', () => {
     ]);
   });
 
+  it('reads the expiry of an entry, which older instances leave out', () => {
+    const text = JSON.stringify([
+      { kind: 'session', subject: 's-1', revokedAt: 1_790_000_000_000, expiresAt: 1_792_592_060_000 },
+      { kind: 'user', subject: '42', revokedAt: 1_790_000_000_500 },
+    ]);
+    assert.deepEqual(parseRevocationMessage(text), [
+      { kind: 'session', subject: 's-1', revokedAt: 1_790_000_000_000, expiresAt: 1_792_592_060_000 },
+      { kind: 'user', subject: '42', revokedAt: 1_790_000_000_500 },
+    ]);
+  });
+
   it('refuses anything else as a whole', () => {
     const entry = { kind: 'user', subject: '42', revokedAt: 1 };
     for (const text of [
@@ -28,6 +39,8 @@ describe('parseRevocationMessage', () => {
       JSON.stringify([{ ...entry, revokedAt: '1' }]),
       JSON.stringify([{ ...entry, revokedAt: -5 }]),
       JSON.stringify([null]),
+      JSON.stringify([{ ...entry, expiresAt: '2' }]),
+      JSON.stringify([{ ...entry, expiresAt: 0 }]),
       JSON.stringify(Array.from({ length: 1001 }, () => entry)),
     ]) {
       assert.equal(parseRevocationMessage(text), undefined, text.slice(0, 60));

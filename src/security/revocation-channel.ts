@@ -7,6 +7,8 @@ export interface RevocationMessage {
   subject: string;
   /** Unix milliseconds. */
   revokedAt: number;
+  /** Unix milliseconds: when the last token the entry covers has expired. Absent from older instances' messages. */
+  expiresAt?: number;
 }
 
 export const REVOCATION_CHANNEL = 'identity:revocations';
@@ -123,11 +125,17 @@ export function parseRevocationMessage(text: string): RevocationMessage[] | unde
   const messages: RevocationMessage[] = [];
   for (const item of value) {
     if (item === null || typeof item !== 'object') return undefined;
-    const { kind, subject, revokedAt } = item as Record<string, unknown>;
+    const { kind, subject, revokedAt, expiresAt } = item as Record<string, unknown>;
     if (kind !== 'session' && kind !== 'user') return undefined;
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) return undefined;
-    if (typeof revokedAt !== 'number' || !Number.isFinite(revokedAt) || revokedAt <= 0) return undefined;
-    messages.push({ kind, subject, revokedAt });
+    if (!isTimestamp(revokedAt)) return undefined;
+    if (expiresAt === undefined) messages.push({ kind, subject, revokedAt });
+    else if (isTimestamp(expiresAt)) messages.push({ kind, subject, revokedAt, expiresAt });
+    else return undefined;
   }
   return messages;
+}
+
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0;
 }

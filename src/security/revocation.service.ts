@@ -6,15 +6,28 @@ import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 import { RedisRevocationChannel, RevocationMessage } from './revocation-channel';
 
-/** How far back each poll of the revocation log reads. */
+/** How far before the last successful read each poll of the revocation log reads again. */
 const POLL_WINDOW_MS = 60_000;
+/** Tokens are checked to the second and instances' clocks differ a little: entries outlive their tokens by this much. */
+const CLOCK_LEEWAY_MS = 60_000;
+/** Entries stay in the log this long after they stopped mattering, then are removed. */
+const LOG_RETENTION_MS = 3600_000;
 /** While Redis delivers, the log is still read this many times less often: a backstop for a lost message. */
 const POLL_SLOWDOWN_WITH_REDIS = 10;
 
 interface UserRevocation {
-  /** Tokens issued at or before this second are refused. */
+  /** Tokens that carry `iat_ms` are refused when issued at or before this millisecond, */
+  revokedAtMs: number;
+  /** and tokens of older builds, which carry only `iat`, when issued at or before this second. */
   revokedAtSeconds: number;
   forgetAt: number;
+}
+
+/** A session to revoke, and how long a token issued for it can still be valid. */
+export interface RevokedSession {
+  id: string;
+  /** Minted and personal tokens: their own expiry. Absent for a login, whose access tokens live ACCESS_TOKEN_TTL. */
+  tokensExpireAt?: Date;
 }
 
 /**
@@ -23,8 +36,9 @@ interface UserRevocation {
  *
  * The record is the revocation log (auth_revocation), written in the same
  * transaction as the change that revokes; this view is loaded from it at start
- * and updated at once by whoever revokes here. An entry matters only while an
- * access token it affects can still be unexpired, and is forgotten after that.
+ * and updated at once by whoever revokes here. An entry matters while a token
+ * it covers can still be unexpired (a minted token can live MINT_MAX_TTL), and
+ * is forgotten after that: here at the row's expires_at, in the log an hour later.
  * Other instances' revocations arrive by polling the log every
  * REVOCATION_POLL_MS; with REDIS_URL they are also published on a Redis
  * channel after the commit, and the log is then read only as a backstop
@@ -40,6 +54,8 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private polling = false;
   private pollFailing = false;
   private lastPollAt = 0;
+  /** When the last successful read of the log began: the next poll reads from a window before it. */
+  private lastReadAt = 0;
   private readonly channel?: RedisRevocationChannel;
 
   constructor(
@@ -50,7 +66,10 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
       this.channel = new RedisRevocationChannel(
         config.redisUrl,
         (messages) => {
-          for (const message of messages) this.apply(message.kind, message.subject, new Date(message.revokedAt));
+          for (const message of messages) {
+            // Older instances publish no expiry: keep theirs as long as any token can live.
+            this.apply(message.kind, message.subject, message.revokedAt, message.expiresAt ?? message.revokedAt + this.longestTokenLifetimeMs());
+          }
         },
         // What was published while the subscription was down is in the log.
         (subscribed) => subscribed && void this.poll(),
@@ -85,55 +104,84 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     if (this.sessions.size > 0 && this.sessions.has(principal.sid)) return true;
     if (this.users.size === 0) return false;
     const user = this.users.get(principal.sub);
-    return user !== undefined && principal.iat <= user.revokedAtSeconds;
+    if (user === undefined) return false;
+    // A token of an older build issued in the second of the revocation counts as issued before it.
+    return principal.iat_ms !== undefined ? principal.iat_ms <= user.revokedAtMs : principal.iat <= user.revokedAtSeconds;
   }
 
-  /** Ends the access tokens of these sessions: logged in the caller's transaction, applied once it commits. */
-  async revokeSessions(manager: EntityManager, sessionIds: string[], now = new Date()): Promise<void> {
-    if (sessionIds.length === 0) return;
+  /** Ends the tokens of these sessions: logged in the caller's transaction, applied once it commits. */
+  async revokeSessions(manager: EntityManager, sessions: RevokedSession[], now = new Date()): Promise<void> {
+    if (sessions.length === 0) return;
+    const accessTokensExpireAt = now.getTime() + this.config.jwt.accessTtlSeconds * 1000;
     await this.record(
       manager,
-      sessionIds.map((subject) => ({ kind: 'session', subject, revokedAt: now.getTime() })),
+      sessions.map(({ id, tokensExpireAt }) => ({
+        kind: 'session',
+        subject: id,
+        revokedAt: now.getTime(),
+        expiresAt: Math.max(accessTokensExpireAt, tokensExpireAt?.getTime() ?? 0) + CLOCK_LEEWAY_MS,
+      })),
     );
   }
 
-  /** Ends every access token the user holds now, whatever session or minting it came from. */
-  async revokeUser(manager: EntityManager, userId: number, now = new Date()): Promise<void> {
-    await this.record(manager, [{ kind: 'user', subject: String(userId), revokedAt: now.getTime() }]);
+  /**
+   * Ends every token the user holds now, whatever session or minting it came from:
+   * kept as long as the longest-lived of them, a minted one, can be valid, or
+   * longer when one is known to expire later (minted before MINT_MAX_TTL was lowered).
+   */
+  async revokeUser(manager: EntityManager, userId: number, now = new Date(), tokensExpireAt?: Date): Promise<void> {
+    const expiresAt = Math.max(now.getTime() + this.longestTokenLifetimeMs(), (tokensExpireAt?.getTime() ?? 0) + CLOCK_LEEWAY_MS);
+    await this.record(manager, [{ kind: 'user', subject: String(userId), revokedAt: now.getTime(), expiresAt }]);
   }
 
   /** Into the log within the caller's transaction; here and on the other instances only once it has committed. */
-  private async record(manager: EntityManager, entries: RevocationMessage[]): Promise<void> {
-    await manager.getRepository(Revocation).insert(
-      entries.map(({ kind, subject, revokedAt }) => ({ kind, subject, revokedAt: new Date(revokedAt), expiresAt: this.expiry(new Date(revokedAt)) })),
-    );
+  private async record(manager: EntityManager, entries: Array<Required<RevocationMessage>>): Promise<void> {
+    await manager
+      .getRepository(Revocation)
+      .insert(entries.map(({ kind, subject, revokedAt, expiresAt }) => ({ kind, subject, revokedAt: new Date(revokedAt), expiresAt: new Date(expiresAt) })));
     afterCommit(manager, () => {
-      for (const entry of entries) this.apply(entry.kind, entry.subject, new Date(entry.revokedAt));
+      for (const entry of entries) this.apply(entry.kind, entry.subject, entry.revokedAt, entry.expiresAt);
       this.channel?.publish(entries);
     });
   }
 
-  private apply(kind: Revocation['kind'], subject: string, revokedAt: Date): void {
-    const forgetAt = this.expiry(revokedAt).getTime();
+  /** Applying an entry again, or an older one, never shortens what is known. */
+  private apply(kind: Revocation['kind'], subject: string, revokedAtMs: number, forgetAt: number): void {
     if (kind === 'session') {
-      this.sessions.set(subject, forgetAt);
+      const known = this.sessions.get(subject);
+      if (known === undefined || known < forgetAt) this.sessions.set(subject, forgetAt);
       return;
     }
-    const revokedAtSeconds = Math.floor(revokedAt.getTime() / 1000);
     const known = this.users.get(subject);
-    if (!known || known.revokedAtSeconds < revokedAtSeconds) this.users.set(subject, { revokedAtSeconds, forgetAt });
+    if (!known) {
+      this.users.set(subject, { revokedAtMs, revokedAtSeconds: Math.floor(revokedAtMs / 1000), forgetAt });
+      return;
+    }
+    if (known.revokedAtMs < revokedAtMs) {
+      known.revokedAtMs = revokedAtMs;
+      known.revokedAtSeconds = Math.floor(revokedAtMs / 1000);
+    }
+    if (known.forgetAt < forgetAt) known.forgetAt = forgetAt;
+  }
+
+  private applyRow(row: Revocation): void {
+    this.apply(row.kind, row.subject, row.revokedAt.getTime(), row.expiresAt.getTime());
   }
 
   private async load(): Promise<void> {
-    const rows = await this.dataSource.getRepository(Revocation).find({ where: { expiresAt: MoreThan(new Date()) }, order: { id: 'ASC' } });
-    for (const row of rows) this.apply(row.kind, row.subject, row.revokedAt);
+    const startedAt = Date.now();
+    const rows = await this.dataSource.getRepository(Revocation).find({ where: { expiresAt: MoreThan(new Date(startedAt)) }, order: { id: 'ASC' } });
+    for (const row of rows) this.applyRow(row);
+    this.lastReadAt = startedAt;
     this.logger.log(`loaded ${rows.length} revocations still in force`);
   }
 
   /**
-   * Applies what other instances appended to the log. It reads the last
-   * minute rather than "after the last id seen": ids of concurrent
-   * transactions commit out of order, and instances' clocks differ a little.
+   * Applies what other instances appended to the log. It reads from a minute
+   * before the last successful read rather than "after the last id seen": ids
+   * of concurrent transactions commit out of order, and instances' clocks
+   * differ a little. From the last successful read, not from now: polls slowed
+   * down while Redis delivers, or failing for a while, must not skip entries.
    * Applying an entry twice changes nothing.
    */
   private pollIfDue(): Promise<void> | undefined {
@@ -146,11 +194,13 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
-    this.lastPollAt = Date.now();
+    const startedAt = Date.now();
+    this.lastPollAt = startedAt;
     try {
-      const since = new Date(Date.now() - POLL_WINDOW_MS);
-      const rows = await this.dataSource.getRepository(Revocation).find({ where: { revokedAt: MoreThan(since) } });
-      for (const row of rows) this.apply(row.kind, row.subject, row.revokedAt);
+      const since = new Date(Math.min(this.lastReadAt, startedAt) - POLL_WINDOW_MS);
+      const rows = await this.dataSource.getRepository(Revocation).find({ where: { revokedAt: MoreThan(since), expiresAt: MoreThan(new Date(startedAt)) } });
+      for (const row of rows) this.applyRow(row);
+      this.lastReadAt = startedAt;
       if (this.pollFailing) this.logger.log('reading the revocation log again');
       this.pollFailing = false;
     } catch (error) {
@@ -162,18 +212,19 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     }
   }
 
-  private async prune(now = Date.now()): Promise<void> {
+  /** Forgets the entries whose tokens have all expired by `now` (a parameter so that tests can let time pass). */
+  async prune(now = Date.now()): Promise<void> {
     for (const [sessionId, forgetAt] of this.sessions) if (forgetAt <= now) this.sessions.delete(sessionId);
     for (const [userId, entry] of this.users) if (entry.forgetAt <= now) this.users.delete(userId);
     try {
-      await this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(new Date(now - 3600_000)) });
+      await this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(new Date(now - LOG_RETENTION_MS)) });
     } catch (error) {
       this.logger.warn(`could not prune the revocation log: ${(error as Error).message}`);
     }
   }
 
-  /** Tokens are checked to the second and clocks drift: keep entries a minute longer than a token lives. */
-  private expiry(revokedAt: Date): Date {
-    return new Date(revokedAt.getTime() + (this.config.jwt.accessTtlSeconds + 60) * 1000);
+  /** How long after its revocation a token of a user can still be valid: an access token's or a minted token's life. */
+  private longestTokenLifetimeMs(): number {
+    return Math.max(this.config.jwt.accessTtlSeconds, this.config.mintMaxTtlSeconds) * 1000 + CLOCK_LEEWAY_MS;
   }
 }

@@ -62,6 +62,34 @@ describe('TokenService', () => {
     assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, exp: String(iat + 60) })), undefined);
   });
 
+  it('dates its tokens to the millisecond, in agreement with iat', () => {
+    const now = Date.UTC(2026, 0, 1, 0, 0, 0, 789);
+    const claims = service.verifyAccessToken(service.signAccessToken(subject, now), now);
+    assert.equal(claims?.iat_ms, now);
+    assert.equal(claims?.iat, Math.floor(now / 1000));
+    const minted = service.signMintedToken({ id: 'm-1', subject: 'svc', audience: 'aud-test', scopes: [], expiresAt: Math.floor(now / 1000) + 60 }, now);
+    assert.equal(service.verifyAccessToken(minted, now)?.iat_ms, now);
+  });
+
+  it('refuses an iat_ms that says another second than iat, or is not a number', () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const payload = { jti: 'j2', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
+    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: iat * 1000 + 999 })));
+    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: (iat - 1) * 1000 })), undefined);
+    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: String(iat * 1000) })), undefined);
+  });
+
+  it('refuses a token before its nbf, with the leeway of iat', () => {
+    const now = Date.now();
+    const iat = Math.floor(now / 1000);
+    const payload = { jti: 'j3', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 7200 };
+    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat - 10 }), now));
+    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 60 }), now), 'within the leeway');
+    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 61 }), now), undefined);
+    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 3600 }), now), undefined);
+    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: String(iat) }), now), undefined);
+  });
+
   it('refuses malformed tokens without throwing', () => {
     for (const token of ['', '.', '..', 'a.b', 'a.b.c.d', 'a..c', '.b.c', '💥.💥.💥', 'eyJ.eyJ.' + 'A'.repeat(43), 'x'.repeat(10_000)]) {
       assert.equal(service.verifyAccessToken(token), undefined, token.slice(0, 20));

@@ -33,13 +33,15 @@ const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** Verified tokens remembered, oldest forgotten first: a client sends the same token many times. */
 const VERIFIED_CACHE_SIZE = 10_000;
 const ACCEPTED_ALGS = new Set(['HS256', 'RS256', 'ES256']);
+/** Clocks of issuers and of this instance differ a little: iat and nbf may lie this far ahead. */
+const CLOCK_LEEWAY_SECONDS = 60;
 /** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
 const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
 /**
  * Issues and verifies access tokens (JWT, HS256). Verification is on every
  * request's path, so it is done here with one HMAC and no library call:
- * the algorithm is pinned, and exp, iss and aud are checked.
+ * the algorithm is pinned, and exp, nbf, iat, iss and aud are checked.
  */
 @Injectable()
 export class TokenService {
@@ -58,6 +60,7 @@ export class TokenService {
     return this.config.jwt.accessTtlSeconds;
   }
 
+  /** `now` is when the session was opened or refreshed: a user-wide revocation after it ends this token. */
   signAccessToken(subject: AccessTokenSubject, now = Date.now()): string {
     const iat = Math.floor(now / 1000);
     const claims: Principal = {
@@ -66,6 +69,7 @@ export class TokenService {
       sub: String(subject.userId),
       aud: this.config.jwt.audience,
       iat,
+      iat_ms: now,
       exp: iat + this.config.jwt.accessTtlSeconds,
       sid: subject.sessionId,
       scope: subject.scopes,
@@ -82,6 +86,7 @@ export class TokenService {
       sub: token.subject,
       aud: token.audience,
       iat: Math.floor(now / 1000),
+      iat_ms: now,
       exp: token.expiresAt,
       sid: token.id,
       scope: token.scopes,
@@ -172,9 +177,12 @@ export class TokenService {
   }
 
   private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {
-    const { exp, iat, iss, aud, sub, sid, scope, jti, username } = claims;
+    const { exp, iat, iat_ms, nbf, iss, aud, sub, sid, scope, jti, username } = claims;
     if (typeof exp !== 'number' || exp <= nowSeconds) return false;
-    if (typeof iat !== 'number' || iat > nowSeconds + 60) return false;
+    if (typeof iat !== 'number' || iat > nowSeconds + CLOCK_LEEWAY_SECONDS) return false;
+    // Revocation compares it: it must say the same instant as iat.
+    if (iat_ms !== undefined && (typeof iat_ms !== 'number' || Math.floor(iat_ms / 1000) !== iat)) return false;
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + CLOCK_LEEWAY_SECONDS)) return false;
     if (iss !== this.config.jwt.issuer) return false;
     const audience = this.config.jwt.audience;
     if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) return false;

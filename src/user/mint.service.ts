@@ -83,7 +83,7 @@ export class MintService {
       expiresAt,
       username: target.username,
       actor: target.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
-    });
+    }, now);
     return { id, token };
   }
 }
