@@ -386,7 +386,7 @@ async function createBenchData(baseUrl, auth) {
   for (let n = 1; n <= BENCH_ROLES; n++) {
     const body = { role_name: `bench role ${n}`, role_key: `bench_${n}`, role_sort: n };
     const created = await api(baseUrl, 'POST', '/role', { headers: auth, body });
-    if (created.status !== 201 && created.status !== 409) throw new Failure(`POST /role ${JSON.stringify(body)} answered ${created.status}: ${created.text}`);
+    if (created.status !== 200 && created.status !== 409) throw new Failure(`POST /role ${JSON.stringify(body)} answered ${created.status}: ${created.text}`);
   }
   const roles = await api(baseUrl, 'GET', '/role/list?pageNum=1&pageSize=1', { headers: auth });
   const total = roles.json?.data?.total;
