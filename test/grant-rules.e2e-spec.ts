@@ -107,6 +107,38 @@ for (const database of testDatabases()) {
         assert.deepEqual(decodeJwt(minted.body.data).scope, [code]);
       });
 
+      it('can be granted and minted at once with the same token that added it, as a console does', async () => {
+        const console = await freshAdmin();
+        const code = uniqueName('publish');
+        assert.equal((await console.api.post('/perm', { code, name: '发布', description: 'Publish' })).status, 200);
+        const roleId = await createRole();
+        const granted = await console.api.put(`/perm?roleId=${roleId}&permissions=${code}`);
+        assert.equal(granted.status, 200, JSON.stringify(granted.body));
+        assert.deepEqual(await storedPermissions(roleId), [code]);
+        const minted = await console.api.post('/user/generateJwt', { subject: 'bus-client', expiresAt: inAnHour(), authorities: [code] });
+        assert.equal(minted.status, 200, JSON.stringify(minted.body));
+        assert.deepEqual(decodeJwt(minted.body.data).scope, [code]);
+        // A minted or personal token still grants only what it carries.
+        const personal = await console.api.post('/user/getJwt', { authorities: ['role'] });
+        assert.equal(personal.status, 200, JSON.stringify(personal.body));
+        const narrow = as(t, personal.body.data as string);
+        const refused = await narrow.put(`/perm?roleId=${roleId}&permissions=${code},userMan`);
+        assert.equal(refused.status, 403, JSON.stringify(refused.body));
+        assert.deepEqual(await storedPermissions(roleId), [code]);
+      });
+
+      it('a token whose user lost a scope no longer grants it, though it still carries it', async () => {
+        const manager = await userWith(['role', 'userMan']);
+        const target = await createRole();
+        // The manager's role loses userMan; its token, issued before, still carries it.
+        assert.equal((await admin.put(`/perm?roleId=${manager.roleId}&permissions=role`)).status, 200);
+        const refused = await manager.api.put(`/perm?roleId=${target}&permissions=userMan`);
+        assert.equal(refused.status, 403, JSON.stringify(refused.body));
+        assertEnvelope(refused.body, 403);
+        assert.deepEqual(refused.body.data.scopes, ['userMan']);
+        assert.deepEqual(await storedPermissions(target), []);
+      });
+
       it('keeps the admin role complete: a PUT /perm that would drop a scope is 409 and changes nothing', async () => {
         const fresh = await freshAdmin();
         const everything = await catalog();

@@ -4,8 +4,8 @@ import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
-import { Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
-import { assertCanGrant } from '../security/grants';
+import { scopesOfUser } from '../role/user-scopes';
+import { assertCanGrant, heldScopes } from '../security/grants';
 import { PasswordService } from '../security/password.service';
 import type { Principal } from '../security/principal';
 import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
@@ -248,20 +248,11 @@ export class AuthService {
    * one of its sessions, disabling, deleting, resetting it) would be a way to that scope.
    */
   async assertCanManageUser(caller: Principal, userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    assertCanGrant(caller, await this.scopesOf(userId, manager));
+    assertCanGrant(await heldScopes(manager, caller), await scopesOfUser(manager, userId));
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */
-  async scopesOf(userId: number, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    const rows = await manager
-      .getRepository(Role)
-      .createQueryBuilder('role')
-      .innerJoin('sys_user_role', 'ur', 'ur.role_id = role.role_id')
-      .innerJoin('sys_role_permission', 'rp', 'rp.role_id = role.role_id')
-      .select('DISTINCT rp.permission_code', 'code')
-      .where('ur.user_id = :userId', { userId })
-      .andWhere('role.status = :status', { status: ROLE_STATUS_NORMAL })
-      .getRawMany<{ code: string }>();
-    return rows.map((row) => row.code).sort();
+  scopesOf(userId: number, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
+    return scopesOfUser(manager, userId);
   }
 }

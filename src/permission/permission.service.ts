@@ -6,7 +6,7 @@ import { conflictOnDuplicate } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
 import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
 import { roleForChange } from '../role/role.service';
-import { assertCanChangeRoles, assertCanGrant } from '../security/grants';
+import { assertCanChangeRoles, assertCanGrant, heldScopes } from '../security/grants';
 import type { Principal } from '../security/principal';
 import { CreatePermissionDto, PermissionDto } from './dto/permission.dto';
 import { Permission } from './entities/permission.entity';
@@ -45,7 +45,7 @@ export class PermissionService {
     await this.transactions.run(async (manager) => {
       const role = await roleForChange(manager, roleId);
       const wanted = await this.existing(manager, codes);
-      assertCanChangeRoles(caller, role, { permissions: wanted });
+      assertCanChangeRoles(await heldScopes(manager, caller), role, { permissions: wanted });
       if (role.roleKey === ADMIN_ROLE_KEY) {
         const kept = new Set(wanted.map((p) => p.code));
         const dropped = (await manager.getRepository(Permission).find({ select: { code: true } })).filter((p) => !kept.has(p.code));
@@ -81,7 +81,7 @@ export class PermissionService {
       const permission = await manager.getRepository(Permission).findOneBy({ code });
       if (!permission) throw new AppException(404, 'error.permissionNotFound');
       if (permission.builtIn) throw new AppException(409, 'error.builtInPermission');
-      assertCanGrant(caller, [code], 'error.cannotRemovePermission');
+      assertCanGrant(await heldScopes(manager, caller), [code], 'error.cannotRemovePermission');
       const admin = await this.adminRoleId(manager);
       if (admin !== undefined) await manager.createQueryBuilder().relation(Role, 'permissions').of(admin).remove(code);
       // Refused by the database too: removing it while a role gains it in parallel cannot strip the role silently.

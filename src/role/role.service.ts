@@ -8,7 +8,7 @@ import { conflictOnDuplicate } from '../database/db-errors';
 import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
 import { Dept } from '../dept/entities/dept.entity';
-import { assertCanChangeRoles } from '../security/grants';
+import { assertCanChangeRoles, heldScopes } from '../security/grants';
 import { actorIdOf, Principal } from '../security/principal';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
 import { ADMIN_ROLE_KEY, Role } from './entities/role.entity';
@@ -113,7 +113,7 @@ export class RoleService {
       if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== '0') || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
         throw adminProtected();
       }
-      assertCanChangeRoles(caller, role);
+      assertCanChangeRoles(await heldScopes(manager, caller), role);
       if (input.roleName !== undefined) role.roleName = input.roleName;
       if (input.roleKey !== undefined) role.roleKey = input.roleKey;
       if (input.roleSort !== undefined) role.roleSort = input.roleSort;
@@ -131,7 +131,7 @@ export class RoleService {
     await this.transactions.run(async (manager) => {
       const role = await roleForChange(manager, roleId);
       if (role.roleKey === ADMIN_ROLE_KEY) throw adminProtected();
-      assertCanChangeRoles(caller, role);
+      assertCanChangeRoles(await heldScopes(manager, caller), role);
       // Refused by the database as well: a binding made in parallel cannot be dropped silently.
       const result = await manager
         .createQueryBuilder()

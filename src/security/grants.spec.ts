@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppException } from '../common/app.exception';
 import { assertCanChangeRoles, assertCanGrant } from './grants';
-import type { Principal } from './principal';
 
-const caller = { scope: ['role', 'userMan'] } as Principal;
+const caller: ReadonlySet<string> = new Set(['role', 'userMan']);
 const role = (...codes: string[]) => ({ permissions: codes.map((code) => ({ code })) });
 
 function refusal(work: () => void): AppException {

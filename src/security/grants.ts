@@ -1,10 +1,32 @@
+import type { EntityManager } from 'typeorm';
+import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import type { MessageKey } from '../common/messages';
-import type { Principal } from './principal';
+import { scopesOfUser } from '../role/user-scopes';
+import { type Principal, userIdOf } from './principal';
+
+/**
+ * The scopes a caller may grant, take away or manage, as they are now rather
+ * than when its token was issued: a login token holds what its user's roles
+ * hold today (a permission just added to the admin role can be granted at
+ * once; a role just taken away no longer lets its old tokens grant). A minted
+ * or personal token holds what it carries, and no more than its user holds now.
+ */
+export async function heldScopes(manager: EntityManager, caller: Principal): Promise<ReadonlySet<string>> {
+  const userId = userIdOf(caller);
+  if (userId === undefined) return new Set(caller.scope);
+  const [current, session] = await Promise.all([
+    scopesOfUser(manager, userId),
+    manager.getRepository(Session).findOne({ select: { id: true, type: true }, where: { id: caller.sid } }),
+  ]);
+  const isLogin = session !== null && session.type !== 'minted' && session.type !== 'personal';
+  if (isLogin) return new Set(current);
+  const carried = new Set(caller.scope);
+  return new Set(current.filter((scope) => carried.has(scope)));
+}
 
 /** Nobody may hand out a scope they do not hold themselves: not to a role, not through a binding. */
-export function assertCanGrant(caller: Principal, scopes: Iterable<string>, messageKey: MessageKey = 'error.cannotGrant'): void {
-  const held = new Set(caller.scope);
+export function assertCanGrant(held: ReadonlySet<string>, scopes: Iterable<string>, messageKey: MessageKey = 'error.cannotGrant'): void {
   const missing = [...new Set(scopes)].filter((scope) => !held.has(scope));
   if (missing.length > 0) throw new AppException(403, messageKey, { scopes: missing.sort() });
 }
@@ -14,9 +36,9 @@ export function assertCanGrant(caller: Principal, scopes: Iterable<string>, mess
  * unbinding a role needs every scope the role has, so nobody can weaken,
  * disable or take away a role more powerful than themselves.
  */
-export function assertCanChangeRoles(caller: Principal, ...roles: Array<{ permissions: Array<{ code: string }> }>): void {
+export function assertCanChangeRoles(held: ReadonlySet<string>, ...roles: Array<{ permissions: Array<{ code: string }> }>): void {
   assertCanGrant(
-    caller,
+    held,
     roles.flatMap((role) => role.permissions.map((p) => p.code)),
     'error.cannotChangeRole',
   );

@@ -5,7 +5,7 @@ import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
-import { assertCanGrant } from '../security/grants';
+import { assertCanGrant, heldScopes } from '../security/grants';
 import type { Principal } from '../security/principal';
 import { User } from '../user/entities/user.entity';
 import { SessionDto, SessionQueryDto } from './dto/session.dto';
@@ -79,7 +79,7 @@ export class SessionService {
     const session = await this.find(sessionId);
     await this.revoke(sessionId, async (manager) => {
       if (session.userId !== null) await this.auth.assertCanManageUser(caller, session.userId, manager);
-      if (session.scopes) assertCanGrant(caller, JSON.parse(session.scopes) as string[]);
+      if (session.scopes) assertCanGrant(await heldScopes(manager, caller), JSON.parse(session.scopes) as string[]);
     });
   }
 

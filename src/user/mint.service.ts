@@ -5,7 +5,7 @@ import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
-import { assertCanGrant } from '../security/grants';
+import { assertCanGrant, heldScopes } from '../security/grants';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
 import { TokenService } from '../security/token.service';
 import { expiresAtSeconds, GenerateJwtDto, PersonalTokenDto } from './dto/mint.dto';
@@ -48,7 +48,6 @@ export class MintService {
     target: { type: 'minted' | 'personal'; subject: string; userId?: number; username?: string },
   ): Promise<MintedToken> {
     const scopes = [...new Set(input.authorities ?? caller.scope)].sort();
-    assertCanGrant(caller, scopes);
     const now = Date.now();
     const nowSeconds = Math.floor(now / 1000);
     const expiresAt = expiresAtSeconds(input.expiresAt) ?? nowSeconds + Math.min(DEFAULT_LIFETIME_SECONDS, this.config.mintMaxTtlSeconds);
@@ -58,8 +57,9 @@ export class MintService {
     const id = randomUUID();
     const audience = input.audience ?? this.config.jwt.audience;
     const mintedBy = actorIdOf(caller);
-    await this.transactions.run((manager) =>
-      manager.getRepository(Session).insert({
+    await this.transactions.run(async (manager) => {
+      assertCanGrant(await heldScopes(manager, caller), scopes);
+      await manager.getRepository(Session).insert({
         id,
         userId: target.userId ?? null,
         type: target.type,
@@ -73,8 +73,8 @@ export class MintService {
         audience,
         scopes: JSON.stringify(scopes),
         mintedBy,
-      }),
-    );
+      });
+    });
     const token = this.tokens.signMintedToken({
       id,
       subject: target.subject,

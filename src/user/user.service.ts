@@ -13,7 +13,7 @@ import { Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
 import { ADMIN_ROLE_KEY, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
-import { assertCanChangeRoles } from '../security/grants';
+import { assertCanChangeRoles, heldScopes } from '../security/grants';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
 import { isCommonPassword } from './common-passwords';
@@ -207,7 +207,7 @@ export class UserService {
       await this.auth.assertCanManageUser(caller, userId, em);
       const current = new Set(user.roles.map((r) => r.id));
       const wanted = new Set(unique);
-      assertCanChangeRoles(caller, ...roles.filter((r) => !current.has(r.id)), ...user.roles.filter((r) => !wanted.has(r.id)));
+      assertCanChangeRoles(await heldScopes(em, caller), ...roles.filter((r) => !current.has(r.id)), ...user.roles.filter((r) => !wanted.has(r.id)));
       const losesAdmin = user.roles.some((r) => r.roleKey === ADMIN_ROLE_KEY) && !roles.some((r) => r.roleKey === ADMIN_ROLE_KEY);
       if (losesAdmin) await this.assertNotLastAdmin(em, userId);
       user.roles = roles;
