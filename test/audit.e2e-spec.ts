@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { In } from 'typeorm';
+import { In, Like } from 'typeorm';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { as, login, refresh } from './support/auth-helpers';
 import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
@@ -123,6 +123,28 @@ for (const database of testDatabases()) {
       assert.ok(closedAfterMs < 10_000, `closed after ${closedAfterMs} ms`);
       const logins = await t.dataSource.getRepository(AuditLog).countBy({ action: 'login', actor: In(users.map((user) => String(user.id))) });
       assert.equal(logins, users.length, 'every answered login is in audit_log');
+    });
+
+    it('keeps every entry when failed logins run beside password changes that roll back', async () => {
+      const instance = await t.restart({ LOGIN_MAX_FAILURES: '0', LOGIN_MAX_FAILURES_PER_IP: '0' });
+      // A production-like cost keeps each password check, and the transaction around it if any, open a while.
+      const owner = await createUser(t, { password: PASSWORD, rounds: 10 });
+      const self = as(instance, (await login(instance, owner.username, PASSWORD)).accessToken);
+      const prefix = uniqueName('mix');
+      const work: Array<Promise<number>> = [];
+      for (let i = 0; i < 20; i++) {
+        work.push(instance.http().post('/auth/login').send({ username: `${prefix}_${i}`, password: 'Wrong-Password-1' }).then((r) => r.status));
+        // A wrong current password: the change is refused and its transaction rolled back.
+        work.push(self.put(`/user/${owner.id}`, { password: 'Brand-New-Secret-77', oldPassword: `Wrong-Old-${i}` }).then((r) => r.status));
+      }
+      const statuses = await Promise.all(work);
+      assert.deepEqual(statuses.filter((_, i) => i % 2 === 0), Array(20).fill(401));
+      assert.deepEqual(statuses.filter((_, i) => i % 2 === 1), Array(20).fill(400));
+      await instance.app.close();
+      const failedLogins = await t.dataSource.getRepository(AuditLog).countBy({ action: 'login_failed', actor: Like(`${prefix}_%`) });
+      const refusedChanges = await t.dataSource.getRepository(AuditLog).countBy({ action: 'user_change', target: String(owner.id), outcome: 'failure' });
+      assert.equal(failedLogins, 20, 'every failed login is in audit_log');
+      assert.equal(refusedChanges, 20, 'every refused change is in audit_log');
     });
 
     it('filters by time and refuses bad filters; needs the audit scope', async () => {

@@ -114,6 +114,8 @@ export class UserService {
     const manager = caller.scope.includes(USER_MAN);
     if (!self && !manager) throw new AppException(403, 'error.forbidden');
     const newHash = input.password !== undefined ? await this.newPasswordHash(input.password) : undefined;
+    // bcrypt runs before the transaction: on SQLite every write waits while one is open.
+    const checkedHash = newHash && self ? await this.checkOldPassword(userId, input.oldPassword) : undefined;
 
     await this.write(async (em) => {
       const user = await this.find(em, userId, true);
@@ -123,11 +125,8 @@ export class UserService {
         if (refused.length > 0) throw new AppException(403, 'error.fieldNeedsUserMan', { fields: refused });
       }
       if (!self) await this.auth.assertCanManageUser(caller, userId, em);
-      if (newHash && self) {
-        if (input.oldPassword === undefined || !(await this.passwords.verify(input.oldPassword, user.passwordHash))) {
-          throw new AppException(400, 'error.oldPasswordWrong');
-        }
-      }
+      // The password checked must still be the current one: another change may have committed meanwhile.
+      if (checkedHash !== undefined && user.passwordHash !== checkedHash) throw new AppException(400, 'error.oldPasswordWrong');
       if (changes.includes('status') && input.status === USER_STATUS_DISABLED) {
         if (self) throw new AppException(409, 'error.cannotDisableSelf');
         await this.assertNotLastAdmin(em, userId);
@@ -317,6 +316,13 @@ export class UserService {
     const user = await builder.getOne();
     if (!user) throw userNotFound();
     return user;
+  }
+
+  /** The stored hash that the caller's current password matches; 400 when it does not. */
+  private async checkOldPassword(userId: number, oldPassword: string | undefined): Promise<string> {
+    const { passwordHash } = await this.find(this.dataSource.manager, userId, true);
+    if (oldPassword === undefined || !(await this.passwords.verify(oldPassword, passwordHash))) throw new AppException(400, 'error.oldPasswordWrong');
+    return passwordHash;
   }
 
   private async newPasswordHash(password: string): Promise<string> {
