@@ -7,9 +7,9 @@ import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, checkToken, login, refresh } from './support/auth-helpers';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { rbacHelpers } from './support/rbac';
 import { uniqueName } from './support/users';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 for (const database of testDatabases()) {
@@ -32,34 +32,10 @@ for (const database of testDatabases()) {
       return { session, api: as(t, session.accessToken) };
     }
 
-    async function register() {
-      const username = uniqueName();
-      const response = await t.http().post('/user').send({ username, password: PASSWORD });
-      assert.equal(response.status, 201, JSON.stringify(response.body));
-      return { id: response.body.data.id as number, username, password: PASSWORD };
-    }
-
-    async function createRole(permissions: string[] = [], api = admin) {
-      const key = uniqueName('role');
-      const created = await admin.post('/role', { role_name: `Role ${key}`, role_key: key });
-      assert.equal(created.status, 200, JSON.stringify(created.body));
-      const roleId = created.body.data.roleId as number;
-      if (permissions.length) {
-        const granted = await api.put('/perm', { roleId, permissions });
-        assert.equal(granted.status, 200, JSON.stringify(granted.body));
-      }
-      return roleId;
-    }
-
-    /** A user holding exactly these scopes, logged in. */
-    async function userWith(scopes: string[]) {
-      const user = await register();
-      const roleId = await createRole(scopes);
-      assert.equal((await admin.post(`/user/${user.id}/bind`, [roleId])).status, 200);
-      const session = await login(t, user.username, user.password);
-      assert.deepEqual(decodeJwt(session.accessToken).scope, [...scopes].sort());
-      return { ...user, roleId, session, api: as(t, session.accessToken) };
-    }
+    const { register, createRole, userWith } = rbacHelpers(
+      () => t,
+      () => admin,
+    );
 
     async function storedPermissions(roleId: number): Promise<string[]> {
       const role = await t.dataSource.getRepository(Role).findOneOrFail({ where: { id: roleId }, relations: { permissions: true } });
@@ -158,7 +134,7 @@ for (const database of testDatabases()) {
         const lone = uniqueName('query');
         for (const code of [held, lone]) assert.equal((await admin.post('/perm', { code, name: code })).status, 200);
         const fresh = await freshAdmin();
-        const roleId = await createRole([held], fresh.api);
+        const roleId = await createRole([held], {}, fresh.api);
 
         const roleMan = await userWith(['role']);
         const refused = await roleMan.api.delete(`/perm/${lone}`);

@@ -6,9 +6,10 @@ import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, checkToken, login, refresh } from './support/auth-helpers';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { RBAC_PASSWORD, rbacHelpers } from './support/rbac';
 import { uniqueName } from './support/users';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
+const PASSWORD = RBAC_PASSWORD;
 
 for (const database of testDatabases()) {
   describe(`RBAC on ${database.name}`, () => {
@@ -22,29 +23,10 @@ for (const database of testDatabases()) {
       await t?.close();
     });
 
-    async function register(username = uniqueName(), password = PASSWORD) {
-      const response = await t.http().post('/user').send({ username, password });
-      assert.equal(response.status, 201, JSON.stringify(response.body));
-      return { id: response.body.data.id as number, username, password };
-    }
-
-    async function createRole(permissions: string[] = [], extra: Record<string, unknown> = {}) {
-      const key = uniqueName('role');
-      const created = await admin.post('/role', { role_name: `Role ${key}`, role_key: key, role_sort: 5, ...extra });
-      assert.equal(created.status, 200, JSON.stringify(created.body));
-      const roleId = created.body.data.roleId as number;
-      if (permissions.length) assert.equal((await admin.put('/perm', { roleId, permissions })).status, 200);
-      return roleId;
-    }
-
-    /** A user holding exactly these scopes, logged in. */
-    async function userWith(scopes: string[]) {
-      const user = await register();
-      const roleId = await createRole(scopes);
-      assert.equal((await admin.post(`/user/${user.id}/bind`, [roleId])).status, 200);
-      const session = await login(t, user.username, user.password);
-      return { ...user, roleId, session, api: as(t, session.accessToken) };
-    }
+    const { register, createRole, userWith } = rbacHelpers(
+      () => t,
+      () => admin,
+    );
 
     describe('the console story', () => {
       it('creates a department, a role with permissions, a user bound to it, whose token carries exactly those scopes', async () => {
