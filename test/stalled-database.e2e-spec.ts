@@ -86,6 +86,10 @@ describe('a stalled MySQL database (frozen with SIGSTOP)', () => {
       const registered = await t.http().post('/user').send({ username, password: PASSWORD });
       assert.equal(registered.status, 201);
       assert.equal((await admin.get('/user/1')).status, 200);
+      // The pool holds several open connections, so the first request below runs on one of them.
+      const runners = Array.from({ length: POOL_SIZE - 1 }, () => t.dataSource.createQueryRunner());
+      await Promise.all(runners.map((runner) => runner.connect()));
+      await Promise.all(runners.map((runner) => runner.release()));
 
       freeze();
       try {
