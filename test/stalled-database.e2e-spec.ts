@@ -2,6 +2,7 @@ import mysql from 'mysql2/promise';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Response } from 'supertest';
 import type { Test } from 'supertest';
 import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
@@ -15,13 +16,14 @@ const POOL_SIZE = 4;
 interface ThrowawayServer {
   start(): Promise<string | null>;
   stop(): Promise<void>;
+  killSync(): void;
   readonly proc: { pid?: number } | null;
 }
 
 async function createThrowawayServer(): Promise<ThrowawayServer> {
   // From .test-build/test/ back to the checkout's scripts/.
   const library = join(__dirname, '..', '..', 'scripts', 'lib', 'mysql-server.mjs');
-  const module = (await import(library)) as { createThrowawayServer(options: { tmpPrefix: string }): ThrowawayServer };
+  const module = (await import(pathToFileURL(library).href)) as { createThrowawayServer(options: { tmpPrefix: string }): ThrowawayServer };
   return module.createThrowawayServer({ tmpPrefix: 'idsrv-stall-db-' });
 }
 
@@ -69,6 +71,8 @@ describe('a stalled MySQL database (frozen with SIGSTOP)', () => {
   before(async () => {
     // Its own server: freezing the runner's shared one would stall the suites running beside this one.
     server = await createThrowawayServer();
+    // A worker that dies before after() must not leave a frozen server behind.
+    process.once('exit', () => server?.killSync());
     serverUrl = await server.start();
   });
   after(async () => {
