@@ -35,6 +35,13 @@ describe('classifyError', () => {
     assert.equal(classifyError(Object.assign(new Error('x'), { code: 'PROTOCOL_CONNECTION_LOST' })).status, 503);
   });
 
+  it('answers 503 when the database is too slow: a query timed out, no pooled connection in time, the wait queue full', () => {
+    const timedOut = new QueryFailedError('SELECT 1', [], Object.assign(new Error('Query inactivity timeout'), { code: 'PROTOCOL_SEQUENCE_TIMEOUT' }));
+    assert.equal(classifyError(timedOut).status, 503);
+    assert.equal(classifyError(Object.assign(new Error('no database connection became free within 2000 ms'), { code: 'POOL_ACQUIRE_TIMEOUT' })).status, 503);
+    assert.equal(classifyError(new Error('Queue limit reached.')).status, 503);
+  });
+
   it('treats everything else as an unexpected 500, including query errors', () => {
     const syntax = new QueryFailedError('SELEC 1', [], Object.assign(new Error('syntax'), { code: 'ER_PARSE_ERROR' }));
     assert.deepEqual(classifyError(syntax), { status: 500, messageKey: 'error.internal', data: null, unexpected: true });

@@ -33,6 +33,8 @@ const DATABASE_DOWN_CODES = new Set([
   'EHOSTUNREACH',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
+  // No pooled connection within DB_ACQUIRE_TIMEOUT_MS (src/database/bounded-mysql.ts).
+  'POOL_ACQUIRE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED',
@@ -44,7 +46,7 @@ const DATABASE_DOWN_CODES = new Set([
   'SQLITE_READONLY',
 ]);
 
-const DATABASE_DOWN_MESSAGES = [/pool is closed/i, /connection is not established/i, /can't add new command when connection is in closed state/i, /connection lost/i, /database connection .*not open/i];
+const DATABASE_DOWN_MESSAGES = [/pool is closed/i, /connection is not established/i, /can't add new command when connection is in closed state/i, /connection lost/i, /database connection .*not open/i, /queue limit reached/i, /no connections available/i];
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;

@@ -14,6 +14,10 @@ export interface DatabaseConfig {
   url?: string;
   migrationsRun: boolean;
   poolSize: number;
+  /** The longest a query may take before it fails (503); on SQLite, the wait for another process's lock. */
+  queryTimeoutMs: number;
+  /** MySQL: the longest a request waits for a pooled connection, a new one's connect included. */
+  acquireTimeoutMs: number;
 }
 
 export type JwtAlg = 'HS256' | 'RS256' | 'ES256';
@@ -119,6 +123,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       url: databaseUrl,
       migrationsRun: read.boolean('MIGRATIONS_RUN', true),
       poolSize: read.integer('DB_POOL_SIZE', 10, 1, 500),
+      // Together at most 5 s, so a stalled database is answered with 503 before clients give up.
+      queryTimeoutMs: read.integer('DB_QUERY_TIMEOUT_MS', 3000, 100, 600_000),
+      acquireTimeoutMs: read.integer('DB_ACQUIRE_TIMEOUT_MS', 2000, 100, 600_000),
     },
     jwt: {
       alg: read.oneOf('JWT_ALG', ['HS256', 'RS256', 'ES256'] as const, 'HS256'),

@@ -7,6 +7,7 @@ import type { AppConfig } from '../config/app.config';
 import { Permission } from '../permission/entities/permission.entity';
 import { Role } from '../role/entities/role.entity';
 import { User } from '../user/entities/user.entity';
+import { BoundedMysql } from './bounded-mysql';
 import { InitialSchema1763780000000 } from './migrations/1763780000000-initial-schema';
 import { Departments1763790000000 } from './migrations/1763790000000-departments';
 import { RevocationLog1763800000000 } from './migrations/1763800000000-revocation-log';
@@ -43,6 +44,8 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       supportBigNumbers: true,
       connectTimeout: 5000,
       poolSize: config.database.poolSize,
+      // Bounds the wait for a pooled connection and every query: a stalled server gets 503, not a hang.
+      driver: new BoundedMysql({ queryTimeoutMs: config.database.queryTimeoutMs, acquireTimeoutMs: config.database.acquireTimeoutMs }),
       extra: { waitForConnections: true, queueLimit: 1000, enableKeepAlive: true },
     };
   }
@@ -52,7 +55,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     type: 'better-sqlite3',
     database: config.database.sqlitePath,
     enableWAL: true,
-    // Writers queue behind each other instead of failing with SQLITE_BUSY at once.
-    timeout: 5000,
+    // Writers wait for another process's lock instead of failing with SQLITE_BUSY at once, but not for ever.
+    timeout: config.database.queryTimeoutMs,
   };
 }

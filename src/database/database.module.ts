@@ -1,14 +1,19 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app.config';
+import { boundedMysqlOf } from './bounded-mysql';
 import { dataSourceOptions } from './data-source';
+import { DatabaseProbe } from './database-probe';
 import { ReadCaches } from './read-cache';
 import { SeedService } from './seed.service';
 import { Transactions } from './transactions';
 
 @Global()
 @Module({})
-export class DatabaseModule {
+export class DatabaseModule implements OnModuleInit {
+  constructor(private readonly dataSource: DataSource) {}
+
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: DatabaseModule,
@@ -19,8 +24,13 @@ export class DatabaseModule {
           retryAttempts: 0,
         }),
       ],
-      providers: [Transactions, SeedService, ReadCaches],
-      exports: [Transactions, ReadCaches],
+      providers: [Transactions, SeedService, ReadCaches, DatabaseProbe],
+      exports: [Transactions, ReadCaches, DatabaseProbe],
     };
+  }
+
+  /** The migrations have run by now (they may take long); what the requests ask is bounded from here on. */
+  onModuleInit(): void {
+    boundedMysqlOf(this.dataSource)?.startBounding();
   }
 }

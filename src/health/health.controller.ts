@@ -1,9 +1,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse } from '../common/api-envelope';
-import { DataSource } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
+import { DatabaseProbe } from '../database/database-probe';
 import { Public } from '../security/decorators';
 import { RevocationService } from '../security/revocation.service';
 
@@ -24,7 +24,7 @@ export class HealthStatusDto implements HealthStatus {
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly database: DatabaseProbe,
     private readonly revocations: RevocationService,
   ) {}
 
@@ -36,13 +36,9 @@ export class HealthController {
     description: '`redis` is present only with REDIS_URL; when it is down, revocations travel through the database log alone',
     example: { status: 'ok', database: 'up', redis: 'up' },
   })
-  @ApiResponse({ status: 503, description: 'The database cannot be reached' })
+  @ApiResponse({ status: 503, description: 'The database cannot be reached, or does not answer within a second' })
   async check(): Promise<Reply<HealthStatus>> {
-    try {
-      await this.dataSource.query('SELECT 1');
-    } catch {
-      throw new AppException(503, 'error.databaseUnavailable', { status: 'error', database: 'down' });
-    }
+    if (!(await this.database.isUp())) throw new AppException(503, 'error.databaseUnavailable', { status: 'error', database: 'down' });
     const redis = this.revocations.redisState();
     return new Reply('health.ok', { status: 'ok', database: 'up', ...(redis ? { redis } : {}) });
   }

@@ -12,6 +12,8 @@ import { AppConfig, loadConfig } from '../../src/config/app.config';
 
 export interface TestDatabase {
   name: 'sqlite' | 'mysql';
+  /** A MySQL server of the suite's own (mysql://root@host:port) instead of the runner's shared one. */
+  serverUrl?: string;
 }
 
 /** SQLite always; MySQL/MariaDB as well when the test runner provides a server. */
@@ -44,7 +46,7 @@ async function createStorage(database: TestDatabase): Promise<Storage> {
       drop: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }
-  const server = new URL(process.env.TEST_DATABASE_URL!);
+  const server = new URL(database.serverUrl ?? process.env.TEST_DATABASE_URL!);
   const name = `identity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = await mysql.createConnection({ host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) });
   // The server's default character set (latin1 on a bare MariaDB): the migration must cope with it.
