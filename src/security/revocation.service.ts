@@ -9,8 +9,8 @@ import { RedisRevocationChannel, RevocationMessage } from './revocation-channel'
 import { LogCursor } from './revocation-cursor';
 
 /**
- * How long an id missing below the highest one read is read again: longer than any transaction that
- * inserted it can stay open and still commit. Cheap: only the missing ids are read again.
+ * How long an id missing below the highest one read is read again: far longer than a transaction of
+ * this service stays open before it commits. Cheap: only the missing ids are read again.
  */
 const GAP_WAIT_MS = 10 * 60_000;
 /** At start, holes among entries dated this long ago are pruned entries, not open transactions. */
@@ -249,7 +249,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     return this.channel?.subscribed ? this.config.revocationPollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.revocationPollMs;
   }
 
-  /** From the last successful read, not from now: polls slowed down while Redis delivers, or failing for a while, skip nothing. */
+  /** Polls once a period has passed since the last poll began (ten periods while Redis delivers). */
   private pollIfDue(): Promise<void> | undefined {
     // Half a period of slack: timers fire a little early or late.
     if (performance.now() - this.lastPollAt < this.pollInterval() - this.config.revocationPollMs / 2) return undefined;
