@@ -84,6 +84,8 @@ const CATALOG = {
   'error.badUrl': ['请求地址编码无效', 'The request URL is not validly percent-encoded.'],
   'error.uriTooLong': ['请求地址过长', 'The request URL is too long.'],
   'error.expectationFailed': ['无法满足 Expect 请求头', 'The Expect header cannot be met.'],
+  // Revocation catch-up (issue 9, point 3)
+  'error.revocationsBehind': ['暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof CATALOG;

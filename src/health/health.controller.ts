@@ -12,12 +12,15 @@ export interface HealthStatus {
   database: 'up';
   /** Only with REDIS_URL. Down is not unhealthy: revocations then travel through the database log alone. */
   redis?: 'up' | 'down';
+  /** Milliseconds since this instance last read the revocation log; absent when it does not poll it (REVOCATION_POLL_MS=0). */
+  revocationLagMs?: number;
 }
 
 export class HealthStatusDto implements HealthStatus {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
   @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
   @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'Only with REDIS_URL' }) redis?: 'up' | 'down';
+  @ApiPropertyOptional({ example: 180, description: 'Milliseconds since the revocation log was last read; absent with REVOCATION_POLL_MS=0' }) revocationLagMs?: number;
 }
 
 @ApiTags('Health')
@@ -34,12 +37,16 @@ export class HealthController {
   @ApiEnvelopeResponse(200, HealthStatusDto, {
     message: '服务正常',
     description: '`redis` is present only with REDIS_URL; when it is down, revocations travel through the database log alone',
-    example: { status: 'ok', database: 'up', redis: 'up' },
+    example: { status: 'ok', database: 'up', redis: 'up', revocationLagMs: 180 },
   })
-  @ApiResponse({ status: 503, description: 'The database cannot be reached, or does not answer within a second' })
+  @ApiResponse({ status: 503, description: 'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods' })
   async check(): Promise<Reply<HealthStatus>> {
-    if (!(await this.database.isUp())) throw new AppException(503, 'error.databaseUnavailable', { status: 'error', database: 'down' });
+    const lagMs = this.revocations.lagMs();
+    const lag = lagMs === undefined ? {} : { revocationLagMs: lagMs };
+    if (!(await this.database.isUp())) throw new AppException(503, 'error.databaseUnavailable', { status: 'error', database: 'down', ...lag });
+    // Tokens revoked elsewhere may still be accepted here until the log has been read again.
+    if (!this.revocations.isCurrent()) throw new AppException(503, 'error.revocationsBehind', { status: 'error', database: 'up', ...lag });
     const redis = this.revocations.redisState();
-    return new Reply('health.ok', { status: 'ok', database: 'up', ...(redis ? { redis } : {}) });
+    return new Reply('health.ok', { status: 'ok', database: 'up', ...(redis ? { redis } : {}), ...lag });
   }
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DataSource, EntityManager, FindOperator } from 'typeorm';
+import type { EntityManager, FindOperator } from 'typeorm';
 import type { AppConfig } from '../config/app.config';
+import type { Transactions } from '../database/transactions';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 import { RevocationService } from './revocation.service';
@@ -10,39 +11,75 @@ const MINUTE = 60_000;
 const DAY = 86400_000;
 const config = { jwt: { accessTtlSeconds: 600 }, mintMaxTtlSeconds: 30 * 86400, revocationPollMs: 0 } as AppConfig;
 
-type Where = Partial<Record<'expiresAt' | 'revokedAt', FindOperator<Date>>>;
+type Column = 'id' | 'expiresAt' | 'revokedAt';
+type Where = Partial<Record<Column, FindOperator<Date | number>>>;
 
-/** The revocation log in memory: the repository calls the service makes, and the operators it uses. */
+const numeric = (value: Date | number) => (value instanceof Date ? value.getTime() : value);
+
+/**
+ * The revocation log in memory: the repository calls the service makes, and the operators it uses.
+ * Rows inserted as `pending` are not visible yet, as those of a transaction that has not committed.
+ */
 class FakeLog {
   rows: Revocation[] = [];
+  private readonly pending = new Set<number>();
+  private nextId = 1;
+  /** Set to make every query fail, as when the database cannot be reached. */
+  unreachable = false;
 
-  async insert(rows: Array<Omit<Revocation, 'id'>>): Promise<void> {
-    for (const row of rows) this.rows.push({ id: this.rows.length + 1, ...row });
+  async insert(rows: Array<Omit<Revocation, 'id'>>, options: { pending?: boolean } = {}): Promise<number[]> {
+    return rows.map((row) => {
+      const id = this.nextId++;
+      this.rows.push({ id, ...row });
+      if (options.pending) this.pending.add(id);
+      return id;
+    });
   }
 
-  async find(options: { where: Where }): Promise<Revocation[]> {
-    return this.rows.filter((row) => this.matches(row, options.where));
+  commit(id: number): void {
+    this.pending.delete(id);
+  }
+
+  async find(options: { where: Where | Where[]; order?: { id: 'ASC' }; take?: number }): Promise<Revocation[]> {
+    if (this.unreachable) throw new Error('connect ECONNREFUSED');
+    const alternatives = Array.isArray(options.where) ? options.where : [options.where];
+    const rows = this.rows.filter((row) => !this.pending.has(row.id) && alternatives.some((where) => this.matches(row, where)));
+    if (options.order) rows.sort((a, b) => a.id - b.id);
+    return options.take === undefined ? rows : rows.slice(0, options.take);
   }
 
   async delete(where: Where): Promise<void> {
-    this.rows = this.rows.filter((row) => !this.matches(row, where));
+    if (this.unreachable) throw new Error('connect ECONNREFUSED');
+    this.rows = this.rows.filter((row) => this.pending.has(row.id) || !this.matches(row, where));
   }
 
   private matches(row: Revocation, where: Where): boolean {
     return Object.entries(where).every(([column, operator]) => {
-      const value = row[column as keyof Where].getTime();
-      const bound = (operator.value as Date).getTime();
-      if (operator.type === 'moreThan') return value > bound;
-      if (operator.type === 'lessThan') return value < bound;
+      const value = numeric(row[column as Column]);
+      if (operator.type === 'moreThan') return value > numeric(operator.value as Date | number);
+      if (operator.type === 'lessThan') return value < numeric(operator.value as Date | number);
+      if (operator.type === 'between') {
+        const [from, to] = (operator.value as unknown as Array<Date | number>).map(numeric);
+        return value >= from && value <= to;
+      }
       throw new Error(`the fake log does not know ${operator.type}`);
     });
   }
 }
 
-function setUp(log = new FakeLog()) {
-  const database = { getRepository: () => log } as unknown as DataSource & EntityManager;
-  return { log, database, service: new RevocationService(database, config) };
+function setUp(log = new FakeLog(), settings: Partial<AppConfig> = {}) {
+  const database = { getRepository: () => log } as unknown as EntityManager;
+  const transactions = { run: <T>(work: (manager: EntityManager) => Promise<T>) => work(database) } as Transactions;
+  return { log, database, service: new RevocationService(transactions, { ...config, ...settings }) };
 }
+
+/** A session revocation as another instance writes it, dated by its own clock. */
+function entryOf(sessionId: string, revokedAt: number): Omit<Revocation, 'id'> {
+  return { kind: 'session', subject: sessionId, revokedAt: new Date(revokedAt), expiresAt: new Date(revokedAt + DAY) };
+}
+
+/** Runs the service's poll of the log once, as its timer does. */
+const poll = (service: RevocationService) => (service as unknown as { poll(): Promise<void> }).poll();
 
 function token(overrides: Partial<Principal> = {}): Principal {
   return { jti: 'j', iss: 'i', sub: '7', aud: 'a', iat: 0, exp: 0, sid: 'login-1', scope: [], ...overrides };
@@ -131,5 +168,70 @@ describe('RevocationService', () => {
     await service.revokeSessions(database, [{ id: 'minted-2' }], new Date(now));
     await service.prune(now + DAY - MINUTE);
     assert.ok(service.isRevoked(token({ sid: 'minted-2' })));
+  });
+
+  it('applies the entries other instances appended, however long ago its last read was and whatever their clocks said', async () => {
+    const { log, service } = setUp();
+    await service.onApplicationBootstrap();
+    try {
+      const now = Date.now();
+      await log.insert([entryOf('written-by-a-slow-clock', now - 10 * MINUTE), entryOf('written-by-a-fast-clock', now + 10 * MINUTE)]);
+      log.unreachable = true;
+      await poll(service);
+      log.unreachable = false;
+      await poll(service);
+      assert.ok(service.isRevoked(token({ sid: 'written-by-a-slow-clock' })));
+      assert.ok(service.isRevoked(token({ sid: 'written-by-a-fast-clock' })));
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
+  it('applies an entry whose transaction commits after a later one was read (ids commit out of order)', async () => {
+    const { log, service } = setUp();
+    await service.onApplicationBootstrap();
+    try {
+      const now = Date.now();
+      // Its transaction took its time: dated two minutes before it commits.
+      const [slow] = await log.insert([entryOf('slow-transaction', now - 2 * MINUTE)], { pending: true });
+      await log.insert([entryOf('quick-transaction', now)]);
+      await poll(service);
+      assert.ok(service.isRevoked(token({ sid: 'quick-transaction' })));
+      assert.ok(!service.isRevoked(token({ sid: 'slow-transaction' })), 'not committed yet');
+      await poll(service);
+      log.commit(slow);
+      await poll(service);
+      assert.ok(service.isRevoked(token({ sid: 'slow-transaction' })), 'read once it has committed');
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
+  it('is current while it reads the log, and says how long ago it last did', async () => {
+    const { log, service } = setUp(new FakeLog(), { revocationPollMs: 50 });
+    await service.onApplicationBootstrap();
+    try {
+      assert.ok(service.isCurrent());
+      assert.ok(service.lagMs()! < 1000);
+      log.unreachable = true;
+      await poll(service);
+      assert.ok(service.isCurrent(), 'one failed read is not yet a reason to be unready');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await poll(service);
+      assert.ok(!service.isCurrent(), 'unready after a few failed periods');
+      assert.ok(service.lagMs()! >= 200);
+      log.unreachable = false;
+      await poll(service);
+      assert.ok(service.isCurrent());
+    } finally {
+      await service.onModuleDestroy();
+    }
+  });
+
+  it('reports no lag without polling: a single instance needs none', async () => {
+    const { service } = setUp();
+    await service.onApplicationBootstrap();
+    assert.equal(service.lagMs(), undefined);
+    assert.ok(service.isCurrent());
   });
 });

@@ -1,13 +1,24 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource, EntityManager, LessThan, MoreThan } from 'typeorm';
+import { performance } from 'node:perf_hooks';
+import { Between, EntityManager, LessThan, MoreThan } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
-import { afterCommit } from '../database/transactions';
+import { afterCommit, Transactions } from '../database/transactions';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 import { RedisRevocationChannel, RevocationMessage } from './revocation-channel';
+import { LogCursor } from './revocation-cursor';
 
-/** How far before the last successful read each poll of the revocation log reads again. */
-const POLL_WINDOW_MS = 60_000;
+/**
+ * How long an id missing below the highest one read is read again: far longer than a transaction of
+ * this service stays open before it commits. Cheap: only the missing ids are read again.
+ */
+const GAP_WAIT_MS = 10 * 60_000;
+/** At start, holes among entries dated this long ago are pruned entries, not open transactions. */
+const SETTLED_AFTER_MS = 3600_000;
+/** Rows per query when much of the log is read at once (at start, after a long gap). */
+const READ_PAGE_SIZE = 1000;
+/** Not ready once the log could not be read for this many poll periods. */
+const STALE_AFTER_POLLS = 3;
 /** Tokens are checked to the second and instances' clocks differ a little: entries outlive their tokens by this much. */
 const CLOCK_LEEWAY_MS = 60_000;
 /** Entries stay in the log this long after they stopped mattering, then are removed. */
@@ -52,14 +63,18 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private pruneTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
   private polling = false;
+  /** The Redis subscription came back while a poll was running: read once more after it. */
+  private readAgain = false;
   private pollFailing = false;
+  /** Monotonic milliseconds, as every time of the reads here. */
   private lastPollAt = 0;
-  /** When the last successful read of the log began: the next poll reads from a window before it. */
+  /** When the last successful read of the log began: every entry committed before is known. */
   private lastReadAt = 0;
+  private readonly cursor = new LogCursor(GAP_WAIT_MS);
   private readonly channel?: RedisRevocationChannel;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     if (config.redisUrl) {
@@ -72,7 +87,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
           }
         },
         // What was published while the subscription was down is in the log.
-        (subscribed) => subscribed && void this.poll(),
+        (subscribed) => subscribed && this.catchUp(),
       );
     }
   }
@@ -98,6 +113,22 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   redisState(): 'up' | 'down' | undefined {
     if (!this.channel) return undefined;
     return this.channel.subscribed ? 'up' : 'down';
+  }
+
+  /** Milliseconds since the last successful read of the log began; undefined when the log is not polled. */
+  lagMs(): number | undefined {
+    if (this.config.revocationPollMs <= 0) return undefined;
+    return Math.round(performance.now() - this.lastReadAt);
+  }
+
+  /** False while the log cannot be read and has not been for a few poll periods: revocations made elsewhere may be missing. */
+  isCurrent(): boolean {
+    if (this.config.revocationPollMs <= 0) return true;
+    const now = performance.now();
+    const interval = this.pollInterval();
+    // A read still running after a whole period counts as failing: the database may be stalled.
+    const cannotRead = this.pollFailing || (this.polling && now - this.lastPollAt > interval);
+    return !cannotRead || now - this.lastReadAt <= STALE_AFTER_POLLS * interval;
   }
 
   isRevoked(principal: Principal): boolean {
@@ -169,38 +200,74 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async load(): Promise<void> {
-    const startedAt = Date.now();
-    const rows = await this.dataSource.getRepository(Revocation).find({ where: { expiresAt: MoreThan(new Date(startedAt)) }, order: { id: 'ASC' } });
-    for (const row of rows) this.applyRow(row);
-    this.lastReadAt = startedAt;
-    this.logger.log(`loaded ${rows.length} revocations still in force`);
+    const applied = await this.read(true);
+    this.logger.log(`loaded ${applied} revocations still in force`);
   }
 
   /**
-   * Applies what other instances appended to the log. It reads from a minute
-   * before the last successful read rather than "after the last id seen": ids
-   * of concurrent transactions commit out of order, and instances' clocks
-   * differ a little. From the last successful read, not from now: polls slowed
-   * down while Redis delivers, or failing for a while, must not skip entries.
-   * Applying an entry twice changes nothing.
+   * Reads what was appended to the log since this instance last read it: the
+   * ids above the highest one read, and those still missing below it (see
+   * LogCursor). Not a window of time: after a gap of any length, and whatever
+   * the clocks of the instances that wrote the entries, nothing is skipped.
+   * Applying an entry twice changes nothing. In a transaction so that, on
+   * SQLite's shared connection, it never reads another request's uncommitted
+   * (and perhaps rolled-back) entries. Returns how many entries in force it applied.
    */
+  private async read(atStart = false): Promise<number> {
+    const startedAt = performance.now();
+    const rows = await this.transactions.run(async (manager) => {
+      const log = manager.getRepository(Revocation);
+      const awaited = this.cursor.awaited;
+      const found = awaited.length > 0 ? await log.find({ where: awaited.map(([from, to]) => ({ id: Between(from, to) })) }) : [];
+      for (let after = this.cursor.highestId; ; ) {
+        const page = await log.find({ where: { id: MoreThan(after) }, order: { id: 'ASC' }, take: READ_PAGE_SIZE });
+        found.push(...page);
+        if (page.length < READ_PAGE_SIZE) return found;
+        after = page[page.length - 1].id;
+      }
+    });
+    const now = Date.now();
+    let applied = 0;
+    let settledId = 0;
+    for (const row of rows) {
+      if (atStart && row.revokedAt.getTime() < now - SETTLED_AFTER_MS) settledId = Math.max(settledId, row.id);
+      if (row.expiresAt.getTime() <= now) continue;
+      this.applyRow(row);
+      applied++;
+    }
+    this.cursor.advance(
+      rows.map((row) => row.id),
+      startedAt,
+      performance.now(),
+      settledId,
+    );
+    this.lastReadAt = startedAt;
+    return applied;
+  }
+
+  private pollInterval(): number {
+    return this.channel?.subscribed ? this.config.revocationPollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.revocationPollMs;
+  }
+
+  /** Polls once a period has passed since the last poll began (ten periods while Redis delivers). */
   private pollIfDue(): Promise<void> | undefined {
-    const interval = this.channel?.subscribed ? this.config.revocationPollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.revocationPollMs;
     // Half a period of slack: timers fire a little early or late.
-    if (Date.now() - this.lastPollAt < interval - this.config.revocationPollMs / 2) return undefined;
+    if (performance.now() - this.lastPollAt < this.pollInterval() - this.config.revocationPollMs / 2) return undefined;
     return this.poll();
+  }
+
+  /** Reads the log now, or once more right after the read in progress, which may have begun too early. */
+  private catchUp(): void {
+    if (this.polling) this.readAgain = true;
+    else void this.poll();
   }
 
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
-    const startedAt = Date.now();
-    this.lastPollAt = startedAt;
+    this.lastPollAt = performance.now();
     try {
-      const since = new Date(Math.min(this.lastReadAt, startedAt) - POLL_WINDOW_MS);
-      const rows = await this.dataSource.getRepository(Revocation).find({ where: { revokedAt: MoreThan(since), expiresAt: MoreThan(new Date(startedAt)) } });
-      for (const row of rows) this.applyRow(row);
-      this.lastReadAt = startedAt;
+      await this.read();
       if (this.pollFailing) this.logger.log('reading the revocation log again');
       this.pollFailing = false;
     } catch (error) {
@@ -210,6 +277,10 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     } finally {
       this.polling = false;
     }
+    if (this.readAgain) {
+      this.readAgain = false;
+      await this.poll();
+    }
   }
 
   /** Forgets the entries whose tokens have all expired by `now` (a parameter so that tests can let time pass). */
@@ -217,7 +288,8 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     for (const [sessionId, forgetAt] of this.sessions) if (forgetAt <= now) this.sessions.delete(sessionId);
     for (const [userId, entry] of this.users) if (entry.forgetAt <= now) this.users.delete(userId);
     try {
-      await this.dataSource.getRepository(Revocation).delete({ expiresAt: LessThan(new Date(now - LOG_RETENTION_MS)) });
+      // Through Transactions: on SQLite's shared connection a bare DELETE would land in another request's transaction.
+      await this.transactions.run((manager) => manager.getRepository(Revocation).delete({ expiresAt: LessThan(new Date(now - LOG_RETENTION_MS)) }));
     } catch (error) {
       this.logger.warn(`could not prune the revocation log: ${(error as Error).message}`);
     }
