@@ -65,7 +65,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Typed for text, it reads the Buffer Nest hands over as well.
     parseJson(request as FastifyRequest, body as unknown as string, (error, value) => {
       if (error) done(error, undefined);
-      else if (nestsDeeperThan(value)) done(new AppException(400, 'error.tooDeep'), undefined);
+      else if (nestsDeeperThan(value)) done(new AppException('error.tooDeep'), undefined);
       else done(null, value);
     });
   });

@@ -103,7 +103,7 @@ export class AuthController {
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
     const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;
     const fromRefreshToken = await this.auth.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
-    if (!fromAccessToken && !fromRefreshToken) throw new AppException(401, 'error.logoutUnauthenticated');
+    if (!fromAccessToken && !fromRefreshToken) throw new AppException('error.logoutUnauthenticated');
     noteAudit(request, { target: [fromAccessToken, fromRefreshToken].filter(Boolean).join(',') });
     for (const sessionId of new Set([fromAccessToken, fromRefreshToken])) {
       if (sessionId) await this.auth.revokeSession(sessionId, 'logout');

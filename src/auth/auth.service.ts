@@ -33,8 +33,8 @@ function revokedSession(session: Pick<Session, 'id' | 'type' | 'expiresAt'>): Re
   return session.type === 'minted' || session.type === 'personal' ? { id: session.id, tokensExpireAt: session.expiresAt } : { id: session.id };
 }
 
-const loginFailed = () => new AppException(401, 'error.loginFailed');
-const refreshInvalid = () => new AppException(401, 'error.refreshInvalid');
+const loginFailed = () => new AppException('error.loginFailed');
+const refreshInvalid = () => new AppException('error.refreshInvalid');
 
 @Injectable()
 export class AuthService {
@@ -122,8 +122,8 @@ export class AuthService {
    * (beyond REFRESH_REUSE_GRACE) is reuse of a stolen copy, and ends the whole session.
    */
   async refresh(cookieToken: string | undefined, headerToken: string | undefined, client: ClientInfo): Promise<IssuedTokens> {
-    if (!cookieToken || !headerToken) throw new AppException(401, 'error.refreshMissing');
-    if (!constantTimeEquals(cookieToken, headerToken)) throw new AppException(401, 'error.refreshMismatch');
+    if (!cookieToken || !headerToken) throw new AppException('error.refreshMissing');
+    if (!constantTimeEquals(cookieToken, headerToken)) throw new AppException('error.refreshMismatch');
     if (!looksLikeRefreshToken(headerToken)) throw refreshInvalid();
 
     const presented = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(headerToken) });
@@ -134,16 +134,16 @@ export class AuthService {
 
     if (session.userAgent !== client.userAgent || (this.config.sessionBindIp && session.ip !== client.ip)) {
       await this.revokeSession(session.id, 'client_mismatch');
-      throw new AppException(403, 'error.sessionBinding');
+      throw new AppException('error.sessionBinding');
     }
     if (presented.rotatedAt) {
       // The same client sending one token twice within moments is a race it lost (parallel tabs or
       // retries), not theft: refuse it without ending the session the winner was just given.
       if (now.getTime() - presented.rotatedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000) {
-        throw new AppException(401, 'error.refreshRaced');
+        throw new AppException('error.refreshRaced');
       }
       await this.revokeSession(session.id, 'refresh_reuse');
-      throw new AppException(401, 'error.refreshReused');
+      throw new AppException('error.refreshReused');
     }
     const user = session.userId === null ? null : await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {
@@ -160,7 +160,7 @@ export class AuthService {
         .where({ tokenHash: presented.tokenHash, rotatedAt: IsNull() })
         .execute();
       // Another request rotated this token between our read and this update: it won, this one loses quietly.
-      if (rotated.affected !== 1) throw new AppException(401, 'error.refreshRaced');
+      if (rotated.affected !== 1) throw new AppException('error.refreshRaced');
       const advanced = await manager
         .createQueryBuilder()
         .update(Session)

@@ -16,7 +16,7 @@ class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const mediaType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (hasBody(request) && mediaType !== 'application/json') throw new AppException(415, 'error.unsupportedMediaType');
+    if (hasBody(request) && mediaType !== 'application/json') throw new AppException('error.unsupportedMediaType');
     return true;
   }
 }

@@ -63,7 +63,7 @@ export class LoginThrottle implements OnModuleDestroy {
     for (;;) {
       const at = now();
       const retryAfter = Math.max(...limits.map(([key, limit]) => this.waitFor(key, limit, at)));
-      if (retryAfter > 0) throw new AppException(429, 'error.loginThrottled', { retryAfter });
+      if (retryAfter > 0) throw new AppException('error.loginThrottled', { retryAfter });
       const busy = limits.find(([key, limit]) => limit > 0 && this.outcomesPending(key, at) >= limit);
       if (!busy) break;
       await this.turn(busy[0], at);
@@ -117,7 +117,7 @@ export class LoginThrottle implements OnModuleDestroy {
   /** Resolves when an attempt on this key ends. */
   private turn(key: string, now: number): Promise<void> {
     const window = this.window(key, now);
-    if (window.waiting.length >= MAX_WAITING_PER_KEY) return Promise.reject(new AppException(429, 'error.tooManyRequests', { retryAfter: 1 }));
+    if (window.waiting.length >= MAX_WAITING_PER_KEY) return Promise.reject(new AppException('error.tooManyRequests', { retryAfter: 1 }));
     return new Promise((resolve) => window.waiting.push(resolve));
   }
 

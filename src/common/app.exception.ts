@@ -1,19 +1,22 @@
-import type { MessageKey } from './messages';
+import { ErrorKey, statusOf } from './messages';
 
 /**
- * Thrown by services for every expected failure: the HTTP status and the
- * catalog key of the message; the global filter renders it in the envelope.
+ * Thrown by services for every expected failure: the catalog key of the
+ * message, which also gives the HTTP status (messages.ts), and what the
+ * client may be told; the global filter renders it in the envelope.
  */
 export class AppException extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
-    readonly messageKey: MessageKey,
+    readonly messageKey: ErrorKey,
     readonly data: unknown = null,
   ) {
     super(messageKey);
+    this.status = statusOf(messageKey);
   }
 }
 
-export const invalidToken = () => new AppException(401, 'error.invalidToken');
-export const forbidden = () => new AppException(403, 'error.forbidden');
-export const notFound = () => new AppException(404, 'error.notFound');
+export const invalidToken = () => new AppException('error.invalidToken');
+export const forbidden = () => new AppException('error.forbidden');
+export const notFound = () => new AppException('error.notFound');

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { envelope } from './envelope';
-import { message, MessageKey, preferredLanguage } from './messages';
+import { ErrorKey, message, preferredLanguage, statusOf } from './messages';
 
 /**
  * Requests Node's HTTP parser refuses before Fastify sees them (headers over
@@ -11,24 +11,21 @@ import { message, MessageKey, preferredLanguage } from './messages';
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, key]: [number, MessageKey] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'error.headersTooLarge']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'error.requestTimeout']
-        : [400, 'error.badRequest'];
-  if (socket.writable) socket.write(rawAnswer(status, key, 'zh'));
+  const key: ErrorKey = error.code === 'HPE_HEADER_OVERFLOW' ? 'error.headersTooLarge' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'error.requestTimeout' : 'error.badRequest';
+  if (socket.writable) socket.write(rawAnswer(key, 'zh'));
   socket.destroy(error);
 }
 
 /** A whole HTTP answer in the envelope, for a socket Fastify never sees. */
-function rawAnswer(status: number, key: MessageKey, lang: ReturnType<typeof preferredLanguage>): string {
+function rawAnswer(key: ErrorKey, lang: ReturnType<typeof preferredLanguage>): string {
+  const status = statusOf(key);
   const body = JSON.stringify(envelope(status, message(key, lang), null));
   return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** An answer in the envelope written by Node's own response, for requests refused before Fastify sees them. */
-function refuse(request: IncomingMessage, response: ServerResponse, status: number, key: MessageKey): void {
+function refuse(request: IncomingMessage, response: ServerResponse, key: ErrorKey): void {
+  const status = statusOf(key);
   const body = JSON.stringify(envelope(status, message(key, preferredLanguage(request.headers['accept-language'])), null));
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -47,15 +44,15 @@ function refuse(request: IncomingMessage, response: ServerResponse, status: numb
  * property read.
  */
 export function answerNodeRefusalsInEnvelope(server: Server): void {
-  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => refuse(request, response, 417, 'error.expectationFailed'));
-  server.on('connect', (request: IncomingMessage, socket: Socket) => socket.end(rawAnswer(405, 'error.methodNotAllowed', preferredLanguage(request.headers['accept-language']))));
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => refuse(request, response, 'error.expectationFailed'));
+  server.on('connect', (request: IncomingMessage, socket: Socket) => socket.end(rawAnswer('error.methodNotAllowed', preferredLanguage(request.headers['accept-language']))));
   const [fastifyHandler] = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
   if (!fastifyHandler) return;
   // Read by Node on each request; its types omit it.
   (server as Server & { requireHostHeader: boolean }).requireHostHeader = false;
   server.removeListener('request', fastifyHandler);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) refuse(request, response, 400, 'error.badRequest');
+    if (request.headers.host === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor === 1) refuse(request, response, 'error.badRequest');
     else fastifyHandler(request, response);
   });
 }

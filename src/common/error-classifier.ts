@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppException } from './app.exception';
-import type { MessageKey } from './messages';
+import { ErrorKey, MessageKey, statusOf } from './messages';
 
 export interface ClassifiedError {
   status: number;
@@ -10,7 +10,7 @@ export interface ClassifiedError {
   unexpected: boolean;
 }
 
-const STATUS_MESSAGES: Record<number, MessageKey> = {
+const STATUS_MESSAGES: Record<number, ErrorKey> = {
   400: 'error.validation',
   401: 'error.invalidToken',
   403: 'error.forbidden',
@@ -88,25 +88,25 @@ function fastifyClientError(error: unknown): ClassifiedError | undefined {
   if (!error || typeof error !== 'object') return undefined;
   const { statusCode, code } = error as { statusCode?: unknown; code?: unknown };
   if (typeof statusCode !== 'number' || statusCode < 400 || statusCode >= 500) return undefined;
-  const result = (status: number, messageKey: MessageKey): ClassifiedError => ({ status, messageKey, data: null, unexpected: false });
+  const result = (messageKey: ErrorKey): ClassifiedError => ({ status: statusOf(messageKey), messageKey, data: null, unexpected: false });
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return result(413, 'error.payloadTooLarge');
+      return result('error.payloadTooLarge');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return result(415, 'error.unsupportedMediaType');
+      return result('error.unsupportedMediaType');
     case 'FST_ERR_BAD_URL':
-      return result(400, 'error.badUrl');
+      return result('error.badUrl');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return result(414, 'error.uriTooLong');
+      return result('error.uriTooLong');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     // Also how Fastify refuses __proto__ and constructor.prototype keys.
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return result(400, 'error.malformedJson');
+      return result('error.malformedJson');
     default:
       // JSON.parse failures carry 400 and no FST code.
       if (statusCode === 400 && (error instanceof SyntaxError || /JSON/.test(String((error as Error).message)))) {
-        return result(400, 'error.malformedJson');
+        return result('error.malformedJson');
       }
-      return result(statusCode, STATUS_MESSAGES[statusCode] ?? 'error.validation');
+      return { status: statusCode, messageKey: STATUS_MESSAGES[statusCode] ?? 'error.validation', data: null, unexpected: false };
   }
 }

@@ -11,19 +11,19 @@ import { nestsDeeperThan } from './json-depth';
 export async function readGetBody(request: FastifyRequest, limitBytes: number): Promise<Record<string, unknown>> {
   const length = Number(request.headers['content-length'] ?? 0);
   if (!(length > 0) && !request.headers['transfer-encoding']) return {};
-  if (length > limitBytes) throw new AppException(413, 'error.payloadTooLarge');
+  if (length > limitBytes) throw new AppException('error.payloadTooLarge');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request.raw) {
     size += (chunk as Buffer).length;
-    if (size > limitBytes) throw new AppException(413, 'error.payloadTooLarge');
+    if (size > limitBytes) throw new AppException('error.payloadTooLarge');
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
   const parsed = parseLenient(text);
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppException(400, 'error.malformedJson');
-  if (nestsDeeperThan(parsed)) throw new AppException(400, 'error.tooDeep');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppException('error.malformedJson');
+  if (nestsDeeperThan(parsed)) throw new AppException('error.tooDeep');
   return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([key, value]) => value !== '' && value !== null && key !== '__proto__'));
 }
 
@@ -32,7 +32,7 @@ function parseLenient(text: string): unknown {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new AppException(400, 'error.malformedJson');
+    throw new AppException('error.malformedJson');
   }
   if (typeof value !== 'string') return value;
   const literal = value
@@ -41,6 +41,6 @@ function parseLenient(text: string): unknown {
   try {
     return JSON.parse(literal);
   } catch {
-    throw new AppException(400, 'error.malformedJson');
+    throw new AppException('error.malformedJson');
   }
 }

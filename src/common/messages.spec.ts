@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { message, preferredLanguage } from './messages';
+import { AppException } from './app.exception';
+import { message, preferredLanguage, statusOf } from './messages';
 
 describe('preferredLanguage', () => {
   it('defaults to Chinese, the documents language', () => {
@@ -21,5 +22,15 @@ describe('preferredLanguage', () => {
     assert.equal(message('login.success', 'zh'), '登录成功');
     assert.equal(message('login.success', 'en'), 'Login successful.');
     assert.equal(message('error.invalidToken', 'zh'), 'Invalid access token.');
+  });
+
+  it('gives each refusal its HTTP status, with its text in both languages', () => {
+    assert.equal(statusOf('error.roleNotFound'), 404);
+    assert.equal(statusOf('error.cannotGrant'), 403);
+    assert.equal(statusOf('error.loginThrottled'), 429);
+    assert.equal(message('error.roleNotFound', 'zh'), '角色不存在');
+    assert.equal(message('error.roleNotFound', 'en'), 'No such role.');
+    const exception = new AppException('error.deptInUse', { deptId: 3 });
+    assert.deepEqual([exception.status, exception.messageKey, exception.data], [409, 'error.deptInUse', { deptId: 3 }]);
   });
 });

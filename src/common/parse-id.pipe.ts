@@ -20,7 +20,7 @@ export function idFromText(text: string): number | undefined {
 export class ParseIdPipe implements PipeTransform<unknown, number> {
   transform(value: unknown): number {
     const id = typeof value === 'string' ? idFromText(value) : undefined;
-    if (id === undefined) throw new AppException(400, 'error.invalidId');
+    if (id === undefined) throw new AppException('error.invalidId');
     return id;
   }
 }

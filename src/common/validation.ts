@@ -63,7 +63,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
 
 /** A 400 naming one field and the rule it broke; the message is rendered in the answer's language. */
 export function invalidInput(field: string, rule: string, ...args: unknown[]): AppException {
-  return new AppException(400, 'error.validation', { errors: [{ field, rules: [{ rule, args }] }] });
+  return new AppException('error.validation', { errors: [{ field, rules: [{ rule, args }] }] });
 }
 
 /**
@@ -85,6 +85,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidUnknownValues: true,
     // The target and value let the messages name the rule broken and the array element; they never reach the client.
     validationError: { target: true, value: true },
-    exceptionFactory: (errors) => new AppException(400, 'error.validation', { errors: flattenValidationErrors(errors) }),
+    exceptionFactory: (errors) => new AppException('error.validation', { errors: flattenValidationErrors(errors) }),
   });
 }

@@ -1,5 +1,5 @@
 import { AppException } from '../common/app.exception';
-import type { MessageKey } from '../common/messages';
+import type { ErrorKey } from '../common/messages';
 
 /** The driver's error code, wherever TypeORM put it. */
 export function driverErrorCode(error: unknown): string | undefined {
@@ -20,11 +20,11 @@ export function isForeignKeyViolation(error: unknown): boolean {
 }
 
 /** Runs a write; a unique key refusing it (a taken name, a race lost) becomes a 409 with this message. */
-export async function conflictOnDuplicate<T>(write: Promise<T>, messageKey: MessageKey): Promise<T> {
+export async function conflictOnDuplicate<T>(write: Promise<T>, messageKey: ErrorKey): Promise<T> {
   try {
     return await write;
   } catch (error) {
-    if (isDuplicateKey(error)) throw new AppException(409, messageKey);
+    if (isDuplicateKey(error)) throw new AppException(messageKey);
     throw error;
   }
 }

@@ -24,7 +24,7 @@ export function toDeptDto(dept: Dept): DeptDto {
   };
 }
 
-const deptNotFound = () => new AppException(404, 'error.deptNotFound');
+const deptNotFound = () => new AppException('error.deptNotFound');
 
 @Injectable()
 export class DeptService {
@@ -93,7 +93,7 @@ export class DeptService {
         .andWhere('NOT EXISTS (SELECT 1 FROM sys_dept child WHERE child.parent_id = :id)', { id })
         .andWhere('NOT EXISTS (SELECT 1 FROM sys_user u WHERE u.dept_id = :id)', { id })
         .execute();
-      if (result.affected !== 1) throw new AppException(409, 'error.deptInUse');
+      if (result.affected !== 1) throw new AppException('error.deptInUse');
     });
   }
 
@@ -101,7 +101,7 @@ export class DeptService {
   private async move(manager: EntityManager, dept: Dept, parentId: number): Promise<void> {
     const ancestors = await this.ancestorsUnder(manager, parentId);
     const oldPath = deptPath(dept);
-    if (parentId === dept.id || `${ancestors},`.startsWith(`${oldPath},`)) throw new AppException(400, 'error.deptCycle');
+    if (parentId === dept.id || `${ancestors},`.startsWith(`${oldPath},`)) throw new AppException('error.deptCycle');
     const newPath = `${ancestors},${dept.id}`;
     const repository = manager.getRepository(Dept);
     const descendants = await repository.findBy({ ancestors: Like(`${oldPath}%`) });
@@ -118,7 +118,7 @@ export class DeptService {
   private async ancestorsUnder(manager: EntityManager, parentId: number): Promise<string> {
     if (parentId === 0) return '0';
     const parent = await manager.getRepository(Dept).findOneBy({ id: parentId });
-    if (!parent) throw new AppException(400, 'error.unknownDept');
+    if (!parent) throw new AppException('error.unknownDept');
     return deptPath(parent);
   }
 

@@ -43,9 +43,9 @@ export class HealthController {
   async check(): Promise<Reply<HealthStatus>> {
     const lagMs = this.revocations.lagMs();
     const lag = lagMs === undefined ? {} : { revocationLagMs: lagMs };
-    if (!(await this.database.isUp())) throw new AppException(503, 'error.databaseUnavailable', { status: 'error', database: 'down', ...lag });
+    if (!(await this.database.isUp())) throw new AppException('error.databaseUnavailable', { status: 'error', database: 'down', ...lag });
     // Tokens revoked elsewhere may still be accepted here until the log has been read again.
-    if (!this.revocations.isCurrent()) throw new AppException(503, 'error.revocationsBehind', { status: 'error', database: 'up', ...lag });
+    if (!this.revocations.isCurrent()) throw new AppException('error.revocationsBehind', { status: 'error', database: 'up', ...lag });
     const redis = this.revocations.redisState();
     return new Reply('health.ok', { status: 'ok', database: 'up', ...(redis ? { redis } : {}), ...lag });
   }

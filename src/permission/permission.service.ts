@@ -31,7 +31,7 @@ export class PermissionService {
   async ofRole(roleId: number | undefined): Promise<Page<PermissionDto>> {
     if (roleId === undefined) return this.list();
     const role = await this.dataSource.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true } });
-    if (!role) throw new AppException(404, 'error.roleNotFound');
+    if (!role) throw new AppException('error.roleNotFound');
     const permissions = [...role.permissions].sort((a, b) => a.code.localeCompare(b.code));
     return { total: permissions.length, list: permissions.map(toPermissionDto) };
   }
@@ -49,7 +49,7 @@ export class PermissionService {
       if (role.roleKey === ADMIN_ROLE_KEY) {
         const kept = new Set(wanted.map((p) => p.code));
         const dropped = (await manager.getRepository(Permission).find({ select: { code: true } })).filter((p) => !kept.has(p.code));
-        if (dropped.length > 0) throw new AppException(409, 'error.adminRoleComplete', { permissions: dropped.map((p) => p.code).sort() });
+        if (dropped.length > 0) throw new AppException('error.adminRoleComplete', { permissions: dropped.map((p) => p.code).sort() });
         return;
       }
       role.permissions = wanted;
@@ -79,8 +79,8 @@ export class PermissionService {
   async remove(caller: Principal, code: string): Promise<void> {
     await this.transactions.run(async (manager) => {
       const permission = await manager.getRepository(Permission).findOneBy({ code });
-      if (!permission) throw new AppException(404, 'error.permissionNotFound');
-      if (permission.builtIn) throw new AppException(409, 'error.builtInPermission');
+      if (!permission) throw new AppException('error.permissionNotFound');
+      if (permission.builtIn) throw new AppException('error.builtInPermission');
       assertCanGrant(await heldScopes(manager, caller), [code], 'error.cannotRemovePermission');
       const admin = await this.adminRoleId(manager);
       if (admin !== undefined) await manager.createQueryBuilder().relation(Role, 'permissions').of(admin).remove(code);
@@ -92,7 +92,7 @@ export class PermissionService {
         .where('code = :code', { code })
         .andWhere('NOT EXISTS (SELECT 1 FROM sys_role_permission rp WHERE rp.permission_code = :code)', { code })
         .execute();
-      if (result.affected !== 1) throw new AppException(409, 'error.permissionInUse');
+      if (result.affected !== 1) throw new AppException('error.permissionInUse');
     });
   }
 
@@ -109,7 +109,7 @@ export class PermissionService {
     const found = unique.length ? await manager.getRepository(Permission).findBy({ code: In(unique) }) : [];
     if (found.length !== unique.length) {
       const known = new Set(found.map((p) => p.code));
-      throw new AppException(400, 'error.unknownPermissions', { permissions: unique.filter((code) => !known.has(code)) });
+      throw new AppException('error.unknownPermissions', { permissions: unique.filter((code) => !known.has(code)) });
     }
     return found;
   }

@@ -27,8 +27,8 @@ export function toRoleDto(role: Role): RoleDto {
   };
 }
 
-const roleNotFound = () => new AppException(404, 'error.roleNotFound');
-const adminProtected = () => new AppException(409, 'error.adminRoleProtected');
+const roleNotFound = () => new AppException('error.roleNotFound');
+const adminProtected = () => new AppException('error.adminRoleProtected');
 
 /**
  * The role with its permissions, for a change that depends on them. On MySQL
@@ -86,7 +86,7 @@ export class RoleService {
 
   async create(callerId: number | null, input: RoleInput): Promise<RoleDetailDto> {
     const missing = (['roleName', 'roleKey'] as const).filter((field) => input[field] === undefined);
-    if (missing.length > 0) throw new AppException(400, 'error.validation', { errors: missing.map((field): FieldRules => ({ field, rules: [{ rule: 'required' }] })) });
+    if (missing.length > 0) throw new AppException('error.validation', { errors: missing.map((field): FieldRules => ({ field, rules: [{ rule: 'required' }] })) });
     const id = await this.write(async (manager) => {
       const repository = manager.getRepository(Role);
       const role = repository.create({
@@ -140,7 +140,7 @@ export class RoleService {
         .where('role_id = :roleId', { roleId })
         .andWhere('NOT EXISTS (SELECT 1 FROM sys_user_role ur WHERE ur.role_id = :roleId)', { roleId })
         .execute();
-      if (result.affected !== 1) throw new AppException(409, 'error.roleInUse');
+      if (result.affected !== 1) throw new AppException('error.roleInUse');
     });
   }
 
@@ -151,7 +151,7 @@ export class RoleService {
   private async depts(manager: EntityManager, ids: number[]): Promise<Dept[]> {
     const unique = [...new Set(ids)];
     const found = unique.length ? await manager.getRepository(Dept).findBy({ id: In(unique) }) : [];
-    if (found.length !== unique.length) throw new AppException(400, 'error.unknownDept');
+    if (found.length !== unique.length) throw new AppException('error.unknownDept');
     return found;
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
-import type { MessageKey } from '../common/messages';
+import type { ErrorKey } from '../common/messages';
 import { scopesOfUser } from '../role/user-scopes';
 import { type Principal, userIdOf } from './principal';
 
@@ -26,9 +26,9 @@ export async function heldScopes(manager: EntityManager, caller: Principal): Pro
 }
 
 /** Nobody may hand out a scope they do not hold themselves: not to a role, not through a binding. */
-export function assertCanGrant(held: ReadonlySet<string>, scopes: Iterable<string>, messageKey: MessageKey = 'error.cannotGrant'): void {
+export function assertCanGrant(held: ReadonlySet<string>, scopes: Iterable<string>, messageKey: ErrorKey = 'error.cannotGrant'): void {
   const missing = [...new Set(scopes)].filter((scope) => !held.has(scope));
-  if (missing.length > 0) throw new AppException(403, messageKey, { scopes: missing.sort() });
+  if (missing.length > 0) throw new AppException(messageKey, { scopes: missing.sort() });
 }
 
 /**

@@ -92,7 +92,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
    * when every instance has loaded it; older keys keep verifying until their last token has expired.
    */
   async rotate(activationDelayMs = this.config.keyActivationDelaySeconds * 1000): Promise<{ kid: string; alg: AsymmetricAlg; activatesAt: string }> {
-    if (!this.asymmetric) throw new AppException(409, 'error.noKeysToRotate');
+    if (!this.asymmetric) throw new AppException('error.noKeysToRotate');
     const alg = this.config.jwt.alg as AsymmetricAlg;
     const pair = alg === 'RS256' ? await generate('rsa', { modulusLength: 2048 }) : await generate('ec', { namedCurve: 'P-256' });
     const kid = randomUUID();

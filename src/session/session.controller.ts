@@ -11,7 +11,7 @@ import { AppException } from '../common/app.exception';
 /** Own sessions belong to a user; a token minted for another subject has none. */
 function ownUserId(caller: Principal): number {
   const id = userIdOf(caller);
-  if (id === undefined) throw new AppException(403, 'error.notAUser');
+  if (id === undefined) throw new AppException('error.notAUser');
   return id;
 }
 import { SessionDto, SessionQueryDto } from './dto/session.dto';

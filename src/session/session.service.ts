@@ -13,7 +13,7 @@ import { SessionDto, SessionQueryDto } from './dto/session.dto';
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function assertSessionId(id: string): void {
-  if (!SESSION_ID.test(id)) throw new AppException(400, 'error.invalidId');
+  if (!SESSION_ID.test(id)) throw new AppException('error.invalidId');
 }
 
 function toSessionDto(session: Session, username: string | null): SessionDto {
@@ -67,7 +67,7 @@ export class SessionService {
   /** Ends one of the owner's own sessions; someone else's is a 404. Ending it twice is a 409. */
   async endOwn(ownerId: number, sessionId: string): Promise<void> {
     const session = await this.find(sessionId);
-    if (session.userId !== ownerId) throw new AppException(404, 'error.sessionNotFound');
+    if (session.userId !== ownerId) throw new AppException('error.sessionNotFound');
     await this.revoke(sessionId);
   }
 
@@ -86,11 +86,11 @@ export class SessionService {
   private async find(sessionId: string): Promise<Session> {
     assertSessionId(sessionId);
     const session = await this.dataSource.getRepository(Session).findOneBy({ id: sessionId });
-    if (!session) throw new AppException(404, 'error.sessionNotFound');
+    if (!session) throw new AppException('error.sessionNotFound');
     return session;
   }
 
   private async revoke(sessionId: string, authorize?: (manager: EntityManager) => Promise<void>): Promise<void> {
-    if (!(await this.auth.revokeSession(sessionId, 'kickout', authorize))) throw new AppException(409, 'error.sessionAlreadyEnded');
+    if (!(await this.auth.revokeSession(sessionId, 'kickout', authorize))) throw new AppException('error.sessionAlreadyEnded');
   }
 }

@@ -37,7 +37,7 @@ export class MintService {
 
   personal(caller: Principal, input: PersonalTokenDto, client: ClientInfo): Promise<MintedToken> {
     const userId = userIdOf(caller);
-    if (userId === undefined) throw new AppException(403, 'error.notAUser');
+    if (userId === undefined) throw new AppException('error.notAUser');
     return this.mint(caller, input, client, { type: 'personal', subject: String(userId), userId, username: caller.username });
   }
 
@@ -51,8 +51,8 @@ export class MintService {
     const now = Date.now();
     const nowSeconds = Math.floor(now / 1000);
     const expiresAt = expiresAtSeconds(input.expiresAt) ?? nowSeconds + Math.min(DEFAULT_LIFETIME_SECONDS, this.config.mintMaxTtlSeconds);
-    if (expiresAt <= nowSeconds) throw new AppException(400, 'error.expiryInPast');
-    if (expiresAt > nowSeconds + this.config.mintMaxTtlSeconds) throw new AppException(400, 'error.expiryTooFar', { maxSeconds: this.config.mintMaxTtlSeconds });
+    if (expiresAt <= nowSeconds) throw new AppException('error.expiryInPast');
+    if (expiresAt > nowSeconds + this.config.mintMaxTtlSeconds) throw new AppException('error.expiryTooFar', { maxSeconds: this.config.mintMaxTtlSeconds });
 
     const id = randomUUID();
     const audience = input.audience ?? this.config.jwt.audience;

@@ -43,7 +43,7 @@ function roleIdList(body: unknown): number[] {
   if (!Array.isArray(body)) throw invalidInput('body', 'isArray');
   if (body.length > MAX_BOUND_ROLES) throw invalidInput('body', 'arrayMaxSize', MAX_BOUND_ROLES);
   const notIds: BrokenRule[] = body.flatMap((id, index) => (Number.isInteger(id) && id >= 1 && id <= 2_147_483_647 ? [] : [{ rule: 'id', index }]));
-  if (notIds.length > 0) throw new AppException(400, 'error.validation', { errors: [{ field: 'body', rules: notIds }] });
+  if (notIds.length > 0) throw new AppException('error.validation', { errors: [{ field: 'body', rules: notIds }] });
   return body as number[];
 }
 

@@ -3,7 +3,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
-import type { MessageKey } from '../common/messages';
+import type { ErrorKey } from '../common/messages';
 import { invalidInput } from '../common/validation';
 import { formatTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
@@ -45,13 +45,13 @@ export function toUserDto(user: User): UserDto {
   };
 }
 
-const userNotFound = () => new AppException(404, 'error.userNotFound');
+const userNotFound = () => new AppException('error.userNotFound');
 
 /** Fields a user may change on itself without userMan. */
 const SELF_SERVICE_FIELDS = new Set(['nickname', 'avatar', 'phone', 'email', 'sex', 'remark', 'password', 'oldPassword']);
 const IGNORED_FIELDS = new Set(['userId', 'createBy', 'createTime', 'updateBy', 'updateTime', 'loginIp', 'loginDate']);
 /** Unique index, its column (SQLite names the column), and what the client is told. */
-const UNIQUE_KEYS: Array<[string, string, MessageKey]> = [
+const UNIQUE_KEYS: Array<[string, string, ErrorKey]> = [
   ['uq_user_username_key', 'username_key', 'error.usernameTaken'],
   ['uq_user_phone', 'phone', 'error.phoneTaken'],
   ['uq_user_email', 'email', 'error.emailTaken'],
@@ -75,7 +75,7 @@ export class UserService {
   }
 
   async register(username: string, password: string): Promise<RegisteredDto> {
-    if (!this.config.registrationEnabled) throw new AppException(403, 'error.registrationClosed');
+    if (!this.config.registrationEnabled) throw new AppException('error.registrationClosed');
     const name = normalizeUsername(username);
     this.assertAcceptablePassword(password, 'password');
     const passwordHash = await this.passwords.hash(password);
@@ -89,7 +89,7 @@ export class UserService {
   }
 
   async get(caller: Principal, userId: number): Promise<UserDto> {
-    if (userIdOf(caller) !== userId && !caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
+    if (userIdOf(caller) !== userId && !caller.scope.includes(USER_MAN)) throw new AppException('error.forbidden');
     return this.views.get(userId, async () => toUserDto(await this.find(this.dataSource.manager, userId)));
   }
 
@@ -112,7 +112,7 @@ export class UserService {
   async update(caller: Principal, userId: number, input: UpdateUserDto): Promise<UserDto> {
     const self = userIdOf(caller) === userId;
     const manager = caller.scope.includes(USER_MAN);
-    if (!self && !manager) throw new AppException(403, 'error.forbidden');
+    if (!self && !manager) throw new AppException('error.forbidden');
     const newHash = input.password !== undefined ? await this.newPasswordHash(input.password) : undefined;
     // bcrypt runs before the transaction: on SQLite every write waits while one is open.
     const checkedHash = newHash && self ? await this.checkOldPassword(userId, input.oldPassword) : undefined;
@@ -122,17 +122,17 @@ export class UserService {
       const changes = this.changedFields(user, input);
       if (self && !manager) {
         const refused = changes.filter((field) => !SELF_SERVICE_FIELDS.has(field));
-        if (refused.length > 0) throw new AppException(403, 'error.fieldNeedsUserMan', { fields: refused });
+        if (refused.length > 0) throw new AppException('error.fieldNeedsUserMan', { fields: refused });
       }
       if (!self) await this.auth.assertCanManageUser(caller, userId, em);
       // The password checked must still be the current one: another change may have committed meanwhile.
-      if (checkedHash !== undefined && user.passwordHash !== checkedHash) throw new AppException(400, 'error.oldPasswordWrong');
+      if (checkedHash !== undefined && user.passwordHash !== checkedHash) throw new AppException('error.oldPasswordWrong');
       if (changes.includes('status') && input.status === USER_STATUS_DISABLED) {
-        if (self) throw new AppException(409, 'error.cannotDisableSelf');
+        if (self) throw new AppException('error.cannotDisableSelf');
         await this.assertNotLastAdmin(em, userId);
       }
       if (changes.includes('deptId') && input.deptId !== null && input.deptId !== undefined) {
-        if (!(await em.getRepository(Dept).existsBy({ id: input.deptId }))) throw new AppException(400, 'error.unknownDept');
+        if (!(await em.getRepository(Dept).existsBy({ id: input.deptId }))) throw new AppException('error.unknownDept');
       }
 
       if (changes.includes('username')) {
@@ -167,7 +167,7 @@ export class UserService {
 
   /** Disabling ends every session at once; enabling brings none back. */
   async setEnabled(caller: Principal, userId: number, enabled: boolean): Promise<UserDto> {
-    if (!enabled && userIdOf(caller) === userId) throw new AppException(409, 'error.cannotDisableSelf');
+    if (!enabled && userIdOf(caller) === userId) throw new AppException('error.cannotDisableSelf');
     await this.transactions.run(async (em) => {
       const user = await this.find(em, userId);
       await this.auth.assertCanManageUser(caller, userId, em);
@@ -179,7 +179,7 @@ export class UserService {
   }
 
   async remove(caller: Principal, userId: number): Promise<void> {
-    if (actorIdOf(caller) === userId) throw new AppException(409, 'error.cannotDeleteSelf');
+    if (actorIdOf(caller) === userId) throw new AppException('error.cannotDeleteSelf');
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
       await this.auth.assertCanManageUser(caller, userId, em);
@@ -201,7 +201,7 @@ export class UserService {
       const roles = unique.length ? await em.getRepository(Role).find({ where: { id: In(unique) }, relations: { permissions: true } }) : [];
       if (roles.length !== unique.length) {
         const known = new Set(roles.map((r) => r.id));
-        throw new AppException(400, 'error.unknownRoles', { roleIds: unique.filter((id) => !known.has(id)) });
+        throw new AppException('error.unknownRoles', { roleIds: unique.filter((id) => !known.has(id)) });
       }
       await this.auth.assertCanManageUser(caller, userId, em);
       const current = new Set(user.roles.map((r) => r.id));
@@ -221,10 +221,10 @@ export class UserService {
     let user: User | null;
     const own = userIdOf(caller);
     if (username !== undefined && (own === undefined || usernameKey(username) !== usernameKey(caller.username ?? ''))) {
-      if (!caller.scope.includes(USER_MAN)) throw new AppException(403, 'error.forbidden');
+      if (!caller.scope.includes(USER_MAN)) throw new AppException('error.forbidden');
       user = await users.findOne({ where: { usernameKey: usernameKey(username) }, relations: { roles: { depts: true } } });
     } else {
-      if (own === undefined) throw new AppException(403, 'error.notAUser');
+      if (own === undefined) throw new AppException('error.notAUser');
       user = await users.findOne({ where: { id: own }, relations: { roles: { depts: true } } });
     }
     if (!user) throw userNotFound();
@@ -307,7 +307,7 @@ export class UserService {
       .where('ur.role_id = :roleId', { roleId: admin.id })
       .getRawMany<{ userId: number }>();
     const ids = holders.map((h) => Number(h.userId));
-    if (ids.includes(userId) && ids.length <= 1) throw new AppException(409, 'error.lastAdmin');
+    if (ids.includes(userId) && ids.length <= 1) throw new AppException('error.lastAdmin');
   }
 
   private async find(em: EntityManager, userId: number, withHash = false): Promise<User> {
@@ -321,7 +321,7 @@ export class UserService {
   /** The stored hash that the caller's current password matches; 400 when it does not. */
   private async checkOldPassword(userId: number, oldPassword: string | undefined): Promise<string> {
     const { passwordHash } = await this.find(this.dataSource.manager, userId, true);
-    if (oldPassword === undefined || !(await this.passwords.verify(oldPassword, passwordHash))) throw new AppException(400, 'error.oldPasswordWrong');
+    if (oldPassword === undefined || !(await this.passwords.verify(oldPassword, passwordHash))) throw new AppException('error.oldPasswordWrong');
     return passwordHash;
   }
 
@@ -332,8 +332,8 @@ export class UserService {
 
   private assertAcceptablePassword(password: string, field: string): void {
     if (password.length < 8 || password.length > 64) throw invalidInput(field, 'isLength', 8, 64);
-    if (!fitsBcrypt(password)) throw new AppException(400, 'error.passwordTooLong');
-    if (isCommonPassword(password)) throw new AppException(400, 'error.commonPassword');
+    if (!fitsBcrypt(password)) throw new AppException('error.passwordTooLong');
+    if (isCommonPassword(password)) throw new AppException('error.commonPassword');
   }
 
   /** Unique keys turn a race between two writers into a 409 for the second. */
@@ -344,7 +344,7 @@ export class UserService {
       if (!isDuplicateKey(error)) throw error;
       const text = String((error as { driverError?: { message?: string } }).driverError?.message ?? (error as Error).message);
       const key = UNIQUE_KEYS.find(([index, column]) => text.includes(`'${index}'`) || text.includes(`.${index}'`) || text.endsWith(`sys_user.${column}`));
-      throw new AppException(409, key?.[2] ?? 'error.conflict');
+      throw new AppException(key?.[2] ?? 'error.conflict');
     }
   }
 }
