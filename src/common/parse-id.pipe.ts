@@ -1,7 +1,8 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
 import { AppException } from './app.exception';
 
-const MAX_ID = 2_147_483_647;
+/** The largest id a column of ours holds (a signed 32-bit INT). */
+export const MAX_ID = 2_147_483_647;
 /** Canonical decimal only: Number() would also read `0x1`, `1e0`, ` 1`, `+1`, `1.0`, `0b1` as 1. */
 const CANONICAL_ID = /^[1-9][0-9]{0,9}$/;
 

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Permission } from '../permission/entities/permission.entity';
-import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
+import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
 import { PasswordService } from '../security/password.service';
 import { BUILT_IN_SCOPES } from '../security/scopes';
-import { User, usernameKey } from '../user/entities/user.entity';
+import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
 import { isDuplicateKey } from './db-errors';
 import { Transactions } from './transactions';
 
@@ -67,7 +67,7 @@ export class SeedService implements OnApplicationBootstrap {
     const repository = manager.getRepository(Role);
     let role = await repository.findOne({ where: { roleKey: ADMIN_ROLE_KEY }, relations: { permissions: true } });
     if (!role) {
-      role = repository.create({ roleName: '管理员', roleKey: ADMIN_ROLE_KEY, roleSort: 1, status: '0', dataScope: '1', remark: '超级管理员', permissions: [] });
+      role = repository.create({ roleName: '管理员', roleKey: ADMIN_ROLE_KEY, roleSort: 1, status: ROLE_STATUS_NORMAL, dataScope: DATA_SCOPE.all, remark: '超级管理员', permissions: [] });
     }
     const held = new Set(role.permissions.map((p) => p.code));
     const missing = (await manager.getRepository(Permission).find()).filter((p) => !held.has(p.code));
@@ -82,7 +82,7 @@ export class SeedService implements OnApplicationBootstrap {
   private async ensureDefaultRole(manager: EntityManager): Promise<void> {
     const repository = manager.getRepository(Role);
     if (await repository.existsBy({ roleKey: this.config.defaultRoleKey })) return;
-    await repository.save(repository.create({ roleName: '普通用户', roleKey: this.config.defaultRoleKey, roleSort: 99, status: '0', dataScope: '5', remark: 'Given to self-registered users', permissions: [] }));
+    await repository.save(repository.create({ roleName: '普通用户', roleKey: this.config.defaultRoleKey, roleSort: 99, status: ROLE_STATUS_NORMAL, dataScope: DATA_SCOPE.self, remark: 'Given to self-registered users', permissions: [] }));
   }
 
   /** Only into an empty user table: a deleted or renamed administrator is not brought back. */
@@ -94,7 +94,7 @@ export class SeedService implements OnApplicationBootstrap {
       usernameKey: usernameKey(this.config.adminUsername),
       passwordHash: await this.passwords.hash(password),
       nickname: '管理员',
-      status: '0',
+      status: USER_STATUS_NORMAL,
       remark: 'Created at first start',
       roles: [adminRole],
     });

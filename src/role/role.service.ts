@@ -11,7 +11,7 @@ import { Dept } from '../dept/entities/dept.entity';
 import { assertCanChangeRoles, heldScopes } from '../security/grants';
 import { actorIdOf, Principal } from '../security/principal';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
-import { ADMIN_ROLE_KEY, Role } from './entities/role.entity';
+import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
 
 export function toRoleDto(role: Role): RoleDto {
   return {
@@ -94,7 +94,7 @@ export class RoleService {
         roleKey: input.roleKey,
         roleSort: input.roleSort ?? 0,
         status: input.status ?? '0',
-        dataScope: input.dataScope ?? '1',
+        dataScope: input.dataScope ?? DATA_SCOPE.all,
         remark: input.remark ?? null,
         createBy: callerId,
         updateBy: callerId,
@@ -110,7 +110,7 @@ export class RoleService {
   async update(caller: Principal, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
     await this.write(async (manager) => {
       const role = await roleForChange(manager, roleId, { depts: true });
-      if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== '0') || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
+      if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== ROLE_STATUS_NORMAL) || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
         throw adminProtected();
       }
       assertCanChangeRoles(await heldScopes(manager, caller), role);

@@ -2,6 +2,7 @@ import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } 
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from './principal';
+import type { BuiltInScope } from './scopes';
 
 export const IS_PUBLIC = 'security:public';
 export const REQUIRED_SCOPES = 'security:scopes';
@@ -19,7 +20,7 @@ export const Public = () => applyDecorators(SetMetadata(IS_PUBLIC, true), ApiExt
  * The route needs a valid access token whose `scope` claim holds every one of
  * these (none: any logged-in caller). Also writes the requirement into the OpenAPI document.
  */
-export const Scopes = (...scopes: string[]) =>
+export const Scopes = (...scopes: BuiltInScope[]) =>
   applyDecorators(
     SetMetadata(REQUIRED_SCOPES, scopes),
     ApiBearerAuth(BEARER_SCHEME),

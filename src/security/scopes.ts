@@ -12,3 +12,6 @@ export const BUILT_IN_SCOPES = [
   { code: 'audit', name: '审计日志', description: 'Read the audit log' },
   { code: 'keyMan', name: '密钥管理', description: 'Rotate signing keys' },
 ] as const;
+
+/** A scope of the built-in catalog, as the code names it. */
+export type BuiltInScope = (typeof BUILT_IN_SCOPES)[number]['code'];

@@ -7,7 +7,7 @@ import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
 import { readGetBody } from '../common/get-body';
 import type { Page } from '../common/paging';
-import { ParseIdPipe } from '../common/parse-id.pipe';
+import { MAX_ID, ParseIdPipe } from '../common/parse-id.pipe';
 import { validated } from '../common/validate';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { invalidInput } from '../common/validation';
@@ -42,7 +42,7 @@ const userExample = {
 function roleIdList(body: unknown): number[] {
   if (!Array.isArray(body)) throw invalidInput('body', 'isArray');
   if (body.length > MAX_BOUND_ROLES) throw invalidInput('body', 'arrayMaxSize', MAX_BOUND_ROLES);
-  const notIds: BrokenRule[] = body.flatMap((id, index) => (Number.isInteger(id) && id >= 1 && id <= 2_147_483_647 ? [] : [{ rule: 'id', index }]));
+  const notIds: BrokenRule[] = body.flatMap((id, index) => (Number.isInteger(id) && id >= 1 && id <= MAX_ID ? [] : [{ rule: 'id', index }]));
   if (notIds.length > 0) throw new AppException('error.validation', { errors: [{ field: 'body', rules: notIds }] });
   return body as number[];
 }

@@ -12,15 +12,16 @@ import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
-import { ADMIN_ROLE_KEY, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
+import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
 import { assertCanChangeRoles, heldScopes } from '../security/grants';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
 import { isCommonPassword } from './common-passwords';
 import { RegisteredDto, UpdateUserDto, USERNAME, UserDto, UserInfoDto, UserListQueryDto } from './dto/user.dto';
-import { User, USER_STATUS_DISABLED, usernameKey } from './entities/user.entity';
+import { User, USER_STATUS_DISABLED, USER_STATUS_NORMAL, usernameKey } from './entities/user.entity';
+import type { BuiltInScope } from '../security/scopes';
 
-export const USER_MAN = 'userMan';
+export const USER_MAN: BuiltInScope = 'userMan';
 
 /** The document's user model: its string fields are "" when empty, never null. */
 export function toUserDto(user: User): UserDto {
@@ -82,7 +83,7 @@ export class UserService {
     const id = await this.write(async (manager) => {
       const defaultRole = await manager.getRepository(Role).findOneBy({ roleKey: this.config.defaultRoleKey });
       const users = manager.getRepository(User);
-      const user = users.create({ username: name, usernameKey: usernameKey(name), passwordHash, status: '0', roles: defaultRole ? [defaultRole] : [] });
+      const user = users.create({ username: name, usernameKey: usernameKey(name), passwordHash, status: USER_STATUS_NORMAL, roles: defaultRole ? [defaultRole] : [] });
       return (await users.save(user)).id;
     });
     return { id, username: name };
@@ -231,7 +232,7 @@ export class UserService {
 
     const enabled = user.roles.filter((r) => r.status === ROLE_STATUS_NORMAL);
     const dept = user.deptId ? await this.dataSource.getRepository(Dept).findOneBy({ id: user.deptId }) : null;
-    const dataScope = enabled.length ? enabled.map((r) => r.dataScope).sort()[0] : '5';
+    const dataScope = enabled.length ? enabled.map((r) => r.dataScope).sort()[0] : DATA_SCOPE.self;
     return {
       user: {
         id: user.id,
@@ -257,16 +258,16 @@ export class UserService {
     const all = () => this.dataSource.getRepository(Dept).find({ select: { id: true, ancestors: true } });
     for (const role of roles) {
       switch (role.dataScope) {
-        case '1':
+        case DATA_SCOPE.all:
           for (const d of await all()) ids.add(d.id);
           break;
-        case '2':
+        case DATA_SCOPE.custom:
           for (const d of role.depts) ids.add(d.id);
           break;
-        case '3':
+        case DATA_SCOPE.ownDept:
           if (own) ids.add(own.id);
           break;
-        case '4':
+        case DATA_SCOPE.ownDeptAndBelow:
           if (own) {
             const path = deptPath(own);
             for (const d of await all()) if (d.id === own.id || d.ancestors === path || d.ancestors.startsWith(`${path},`)) ids.add(d.id);

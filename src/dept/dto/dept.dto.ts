@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsIn, IsInt, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { Clearable, IntLike, Optional } from '../../common/input-rules';
+import { MAX_ID } from '../../common/parse-id.pipe';
 
 export class CreateDeptDto {
   @ApiPropertyOptional({ example: 0, description: 'The parent department; 0 for a root' })
@@ -8,7 +9,7 @@ export class CreateDeptDto {
   @IntLike()
   @IsInt()
   @Min(0)
-  @Max(2_147_483_647)
+  @Max(MAX_ID)
   parentId?: number;
 
   @ApiProperty({ example: '研发部' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsInt, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CommaList, IntLike, Optional } from '../../common/input-rules';
+import { MAX_ID } from '../../common/parse-id.pipe';
 
 export const PERMISSION_CODE = /^[A-Za-z][A-Za-z0-9:_.-]{0,63}$/;
 
@@ -25,7 +26,7 @@ export class RoleIdQueryDto {
   @IntLike()
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647)
+  @Max(MAX_ID)
   roleId?: number;
 }
 
@@ -36,7 +37,7 @@ export class SetRolePermissionsDto {
   @IntLike()
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647)
+  @Max(MAX_ID)
   roleId?: number;
 
   @ApiPropertyOptional({ type: [String], example: ['connect', 'publish'] })

@@ -4,6 +4,7 @@ import { ArrayMaxSize, IsArray, IsIn, IsInt, IsString, Length, Matches, Max, Max
 import { Clearable, IntLike, Optional } from '../../common/input-rules';
 import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
+import { MAX_ID } from '../../common/parse-id.pipe';
 
 export const ROLE_KEY = /^[A-Za-z][A-Za-z0-9_:.-]{0,63}$/;
 const STATUSES = ['0', '1'];
@@ -16,7 +17,7 @@ const RoleKeyRules = () =>
 const RoleSortRules = () => applyDecorators(Optional(), IntLike(), IsInt(), Min(0), Max(99_999));
 const DataScopeRules = () => applyDecorators(Optional(), IsIn(DATA_SCOPES));
 const DeptIdsRules = () =>
-  applyDecorators(Optional(), IntLike(), IsArray(), ArrayMaxSize(1000), IsInt({ each: true }), Min(1, { each: true }), Max(2_147_483_647, { each: true }));
+  applyDecorators(Optional(), IntLike(), IsArray(), ArrayMaxSize(1000), IsInt({ each: true }), Min(1, { each: true }), Max(MAX_ID, { each: true }));
 
 /**
  * Role fields as the document names them (snake_case), or in camelCase: both

@@ -4,6 +4,8 @@ import { Dept } from '../../dept/entities/dept.entity';
 import { Permission } from '../../permission/entities/permission.entity';
 
 export const ROLE_STATUS_NORMAL = '0';
+/** Which departments' data a role sees (RuoYi's data_scope); the smallest code is the widest. */
+export const DATA_SCOPE = { all: '1', custom: '2', ownDept: '3', ownDeptAndBelow: '4', self: '5' } as const;
 export const ADMIN_ROLE_KEY = 'admin';
 
 @Entity({ name: 'sys_role' })

@@ -4,12 +4,13 @@ import { IsBoolean, IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-val
 import { IntLike, Optional } from '../../common/input-rules';
 import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
+import { MAX_ID } from '../../common/parse-id.pipe';
 
 export const SESSION_TYPES = ['password', 'sso', 'mobile', 'minted', 'personal'] as const;
 
 export class SessionQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
-  @ApiPropertyOptional({ example: 1 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) userId?: number;
+  @ApiPropertyOptional({ example: 1 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(MAX_ID) userId?: number;
   @ApiPropertyOptional({ example: '10.0.0.8' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) ip?: string;
   @ApiPropertyOptional({ enum: SESSION_TYPES }) @Optional() @IsIn(SESSION_TYPES) type?: string;
   @ApiPropertyOptional({ description: 'true: not revoked and not expired; false: revoked or expired' })

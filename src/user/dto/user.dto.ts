@@ -3,6 +3,7 @@ import { IsEmail, IsIn, IsInt, IsString, Length, Matches, Max, MaxLength, Min } 
 import { Clearable, IntLike, Optional } from '../../common/input-rules';
 import { PageQueryDto } from '../../common/paging';
 import { NoControlChars } from '../../common/no-control-chars';
+import { MAX_ID } from '../../common/parse-id.pipe';
 
 /** After NFKC normalisation: ASCII letters, digits and _ . - @ (look-alikes of other scripts are refused). */
 export const USERNAME = /^[A-Za-z0-9_.@-]{3,64}$/;
@@ -43,7 +44,7 @@ export class UpdateUserDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'alice@example.com' }) @Clearable() @IsEmail() @MaxLength(254) email?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @Clearable() @IsIn(['0', '1', '2']) sex?: string | null;
   @ApiPropertyOptional({ example: '0', enum: ['0', '1'], description: '0 normal, 1 disabled (needs userMan)' }) @Optional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(MAX_ID) deptId?: number | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'note' }) @Clearable() @IsString() @MaxLength(500) remark?: string | null;
 
@@ -60,7 +61,7 @@ export class UserListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) username?: string;
   @ApiPropertyOptional({ description: 'Contained in the phone number' }) @Optional() @IsString() @NoControlChars() @MaxLength(32) phone?: string;
   @ApiPropertyOptional({ enum: ['0', '1'] }) @Optional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ example: 2 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(2_147_483_647) deptId?: number;
+  @ApiPropertyOptional({ example: 2 }) @Optional() @IntLike() @IsInt() @Min(1) @Max(MAX_ID) deptId?: number;
 }
 
 export class UserInfoQueryDto {
