@@ -1,27 +1,22 @@
 import { decodeJwt, jwtVerify } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 for (const database of testDatabases()) {
   describe(`minting tokens on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
+    const t = withApp(database);
+    const { admin } = t;
     let adminId: string;
     let adminScopes: string[];
-    before(async () => {
-      t = await startTestApp(database);
-      const session = await login(t);
-      admin = as(t, session.accessToken);
-      adminId = decodeJwt(session.accessToken).sub!;
-      adminScopes = decodeJwt(session.accessToken).scope as string[];
-    });
-    after(async () => {
-      await t?.close();
+    before(() => {
+      adminId = decodeJwt(t.adminSession.accessToken).sub!;
+      adminScopes = decodeJwt(t.adminSession.accessToken).scope as string[];
     });
 
     it('mints with the document’s body: server jti and iss, act of the minter, the caller’s scopes', async () => {
