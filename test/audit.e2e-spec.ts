@@ -149,9 +149,7 @@ for (const database of testDatabases()) {
       for (const bad of ['from=yesterday', 'action=DROP%20TABLE', 'pageSize=0']) {
         assert.equal((await admin.get(`/audit?${bad}`)).status, 400, bad);
       }
-      const username = uniqueName();
-      await t.http().post('/user').send({ username, password: PASSWORD }).expect(201);
-      const plain = as(t, (await login(t, username, PASSWORD)).accessToken);
+      const plain = as(t, (await t.registeredSession()).accessToken);
       assert.equal((await plain.get('/audit')).status, 403);
     });
   });

@@ -2,7 +2,7 @@ import { decodeJwt, jwtVerify } from 'jose';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
-import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
+import { as, assertEnvelope, checkToken } from './support/auth-helpers';
 import { withApp } from './support/fixtures';
 import { testDatabases } from './support/test-app';
 
@@ -80,8 +80,8 @@ for (const database of testDatabases()) {
     });
 
     it('a token minted for another user’s id does not speak for that user', async () => {
-      const other = await t.http().post('/user').send({ username: `victim_${Date.now()}`, password: 'Plenty-Long-Secret-42' }).expect(201);
-      const victimId = String(other.body.data.id);
+      const other = await t.register(`victim_${Date.now()}`);
+      const victimId = String(other.id);
       const minted = await admin.post('/user/generateJwt', { subject: victimId, authorities: [] });
       const api = as(t, minted.body.data);
       assert.equal((await api.get('/user/info')).status, 403);
@@ -106,9 +106,7 @@ for (const database of testDatabases()) {
     });
 
     it('needs the generateJwt and getJwt scopes', async () => {
-      const username = `plain_${Date.now()}`;
-      await t.http().post('/user').send({ username, password: 'Plenty-Long-Secret-42' }).expect(201);
-      const api = as(t, (await login(t, username, 'Plenty-Long-Secret-42')).accessToken);
+      const api = as(t, (await t.registeredSession()).accessToken);
       assert.equal((await api.post('/user/generateJwt', { subject: 'x' })).status, 403);
       assert.equal((await api.post('/user/getJwt', {})).status, 403);
     });

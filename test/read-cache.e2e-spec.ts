@@ -30,9 +30,7 @@ for (const database of testDatabases()) {
       assert.equal((await admin.delete(`/role/${created.body.data.roleId}`)).status, 200);
       assert.equal(await roleNamed(admin, roleKey), undefined);
 
-      const username = uniqueName();
-      const registered = await t.http().post('/user').send({ username, password: PASSWORD });
-      const userId = registered.body.data.id as number;
+      const { id: userId, username } = await t.register(uniqueName(), PASSWORD);
       const before = await admin.get(`/user/${userId}`);
       assert.equal(before.body.data.loginDate, '');
       assert.equal((await admin.put(`/user/${userId}`, { nickname: 'Renamed' })).status, 200);
