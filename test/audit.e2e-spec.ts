@@ -1,28 +1,23 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { In, Like } from 'typeorm';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { as, login, refresh } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
 import { createUser, uniqueName } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
 
 for (const database of testDatabases()) {
   describe(`audit log on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
+    const t = withApp(database, { REFRESH_REUSE_GRACE: '0' });
+    const { admin } = t;
     let adminId: string;
-    before(async () => {
-      t = await startTestApp(database, { REFRESH_REUSE_GRACE: '0' });
-      const session = await login(t);
-      admin = as(t, session.accessToken);
-      adminId = decodeJwt(session.accessToken).sub!;
-    });
-    after(async () => {
-      await t?.close();
+    before(() => {
+      adminId = decodeJwt(t.adminSession.accessToken).sub!;
     });
 
     async function entries(query: string) {
@@ -154,9 +149,7 @@ for (const database of testDatabases()) {
       for (const bad of ['from=yesterday', 'action=DROP%20TABLE', 'pageSize=0']) {
         assert.equal((await admin.get(`/audit?${bad}`)).status, 400, bad);
       }
-      const username = uniqueName();
-      await t.http().post('/user').send({ username, password: PASSWORD }).expect(201);
-      const plain = as(t, (await login(t, username, PASSWORD)).accessToken);
+      const plain = as(t, (await t.registeredSession()).accessToken);
       assert.equal((await plain.get('/audit')).status, 403);
     });
   });

@@ -7,7 +7,8 @@ import { RefreshToken } from '../src/auth/entities/refresh-token.entity';
 import { Session } from '../src/auth/entities/session.entity';
 import { User } from '../src/user/entities/user.entity';
 import { assertEnvelope, checkToken, login, refresh, USER_AGENT } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, TestApp, testDatabases } from './support/test-app';
 import { createUser } from './support/users';
 
 
@@ -15,13 +16,7 @@ const sha256 = (value: string) => createHash('sha256').update(value).digest('hex
 
 for (const database of testDatabases()) {
   describe(`auth on ${database.name}`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await startTestApp(database);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database, {}, { adminLogin: 'never' });
 
     describe('POST /auth/login', () => {
       it('logs the admin in: envelope, headers, cookie and a token jose accepts', async () => {

@@ -1,22 +1,17 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { User } from '../src/user/entities/user.entity';
 import { assertEnvelope, checkToken, login } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 for (const database of testDatabases()) {
   describe(`bad input on ${database.name}`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await startTestApp(database);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database, {}, { adminLogin: 'never' });
 
     /** What bad input must never change: the sessions and the users. */
     async function snapshot() {

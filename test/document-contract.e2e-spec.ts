@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { as, assertEnvelope, login, refresh } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { USER_PASSWORD, withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
+const PASSWORD = USER_PASSWORD;
 
 /**
  * Every route of documents 000 and 001 answers the HTTP status and the envelope `code` its document shows,
@@ -12,15 +13,8 @@ const PASSWORD = 'Plenty-Long-Secret-42';
  */
 for (const database of testDatabases()) {
   describe(`the documents' status codes on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    before(async () => {
-      t = await startTestApp(database);
-      admin = as(t, (await login(t)).accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
+    const { admin } = t;
 
     async function expectStatus(response: { status: number; body: unknown }, status: number) {
       assert.equal(response.status, status, JSON.stringify(response.body));
@@ -77,27 +71,10 @@ for (const database of testDatabases()) {
   });
 
   describe(`the documents' contract on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    before(async () => {
-      t = await startTestApp(database);
-      admin = as(t, (await login(t)).accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
+    const { admin } = t;
 
-    async function register(username = uniqueName()) {
-      const response = await t.http().post('/user').send({ username, password: PASSWORD });
-      assert.equal(response.status, 201, JSON.stringify(response.body));
-      return { id: response.body.data.id as number, username };
-    }
-
-    async function createRole(extra: Record<string, unknown> = {}) {
-      const response = await admin.post('/role', { role_name: 'contract', role_key: uniqueName('role'), ...extra });
-      assert.equal(response.status, 200, JSON.stringify(response.body));
-      return response.body.data.roleId as number;
-    }
+    const { register, createRole } = t;
 
     async function storedUser(id: number): Promise<Record<string, unknown>> {
       const rows = await t.dataSource.query('SELECT nickname, email, phone, sex, remark FROM sys_user WHERE user_id = ?', [id]);
@@ -205,7 +182,7 @@ for (const database of testDatabases()) {
       });
 
       it('leaves a role or department field sent as "" or null in an update as it was, or clears its remark', async () => {
-        const roleId = await createRole({ remark: 'keep?' });
+        const roleId = await createRole([], { remark: 'keep?' });
         const before = (await admin.get(`/role/${roleId}`)).body.data;
         for (const body of [{ role_name: '', role_key: '', role_sort: '', status: '', remark: '' }, { role_name: null, roleKey: null, roleSort: null, status: null }]) {
           const response = await admin.put(`/role/${roleId}`, body);

@@ -1,27 +1,22 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DataSource } from 'typeorm';
 import { Permission } from '../src/permission/entities/permission.entity';
 import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { assertEnvelope, login } from './support/auth-helpers';
+import { withApp } from './support/fixtures';
 import { routeAccessTable } from './support/route-table';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { testDatabases } from './support/test-app';
 
 const SNAPSHOT = join(__dirname, '..', '..', 'test', 'route-scopes.snapshot.json');
 const BUILT_IN = ['audit', 'disable', 'generateJwt', 'getJwt', 'keyMan', 'kickout', 'role', 'searchSession', 'sso', 'ticket', 'userMan'];
 
 for (const database of testDatabases()) {
   describe(`foundation on ${database.name}`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await startTestApp(database, { CORS_ORIGINS: 'https://console.example.com' });
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database, { CORS_ORIGINS: 'https://console.example.com' }, { adminLogin: 'never' });
 
     it('seeds the scopes, the admin role holding all of them, and the administrator', async () => {
       const permissions = await t.dataSource.getRepository(Permission).find();

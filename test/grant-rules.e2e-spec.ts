@@ -1,29 +1,24 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { Permission } from '../src/permission/entities/permission.entity';
 import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, checkToken, login, refresh } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
-import { rbacHelpers } from './support/rbac';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 for (const database of testDatabases()) {
   describe(`grant rules on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
+    const t = withApp(database);
+    const { admin, register, createRole, userWith } = t;
     let adminRoleId: number;
     before(async () => {
-      t = await startTestApp(database);
-      admin = as(t, (await login(t)).accessToken);
       adminRoleId = (await t.dataSource.getRepository(Role).findOneByOrFail({ roleKey: 'admin' })).id;
-    });
-    after(async () => {
-      await t?.close();
     });
 
     /** A fresh administrator token: it carries every scope the admin role holds now. */
@@ -31,11 +26,6 @@ for (const database of testDatabases()) {
       const session = await login(t);
       return { session, api: as(t, session.accessToken) };
     }
-
-    const { register, createRole, userWith } = rbacHelpers(
-      () => t,
-      () => admin,
-    );
 
     async function storedPermissions(roleId: number): Promise<string[]> {
       const role = await t.dataSource.getRepository(Role).findOneOrFail({ where: { id: roleId }, relations: { permissions: true } });

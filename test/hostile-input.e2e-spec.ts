@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { AddressInfo, connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Dept } from '../src/dept/entities/dept.entity';
 import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
-import { as, assertEnvelope, login, LoggedIn } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { assertEnvelope, login } from './support/auth-helpers';
+import { withApp } from './support/fixtures';
+import { TestApp, testDatabases } from './support/test-app';
 import { createUser, uniqueName } from './support/users';
 
 const TOO_DEEP = '请求体嵌套过深（最多 64 层）';
@@ -25,23 +26,15 @@ function looseSpellings(id: number): string[] {
 
 for (const database of testDatabases()) {
   describe(`hostile input on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: LoggedIn;
-    before(async () => {
-      t = await startTestApp(database);
-      admin = await login(t);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
 
     describe('a body nested deeper than 64 levels is refused with 400 before validation', () => {
       const routes: Array<[string, (body: string) => ReturnType<ReturnType<TestApp['http']>['get']>]> = [
         ['POST /auth/login', (body) => t.http().post('/auth/login').set('Content-Type', 'application/json').send(body)],
         ['POST /user', (body) => t.http().post('/user').set('Content-Type', 'application/json').send(body)],
-        ['PUT /user/{uid}', (body) => t.http().put(`/user/${admin.userId}`).set('Authorization', `Bearer ${admin.accessToken}`).set('Content-Type', 'application/json').send(body)],
-        ['POST /user/{uid}/bind', (body) => t.http().post(`/user/${admin.userId}/bind`).set('Authorization', `Bearer ${admin.accessToken}`).set('Content-Type', 'application/json').send(body)],
-        ['GET /role/list with a body', (body) => t.http().get('/role/list').set('Authorization', `Bearer ${admin.accessToken}`).set('Content-Type', 'application/json').send(body)],
+        ['PUT /user/{uid}', (body) => t.http().put(`/user/${t.adminSession.userId}`).set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
+        ['POST /user/{uid}/bind', (body) => t.http().post(`/user/${t.adminSession.userId}/bind`).set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
+        ['GET /role/list with a body', (body) => t.http().get('/role/list').set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
       ];
       for (const [route, send] of routes) {
         for (const kind of ['array', 'object'] as const) {
@@ -78,9 +71,9 @@ for (const database of testDatabases()) {
       /** A fresh user, role and department, so that what a test changes by mistake touches no other test. */
       async function records() {
         const userId = (await createUser(t, { password: 'Victim-Pass-1234' })).id;
-        const role = await as(t, admin.accessToken).post('/role', { role_name: uniqueName('r'), role_key: uniqueName('r') });
+        const role = await t.admin.post('/role', { role_name: uniqueName('r'), role_key: uniqueName('r') });
         assert.equal(role.status, 200, JSON.stringify(role.body));
-        const dept = await as(t, admin.accessToken).post('/dept', { deptName: uniqueName('d'), parentId: 0 });
+        const dept = await t.admin.post('/dept', { deptName: uniqueName('d'), parentId: 0 });
         assert.equal(dept.status, 200, JSON.stringify(dept.body));
         return { userId, roleId: role.body.data.roleId as number, deptId: dept.body.data.deptId as number };
       }
@@ -104,7 +97,7 @@ for (const database of testDatabases()) {
       for (const [route, method, path, idOf, body] of pathRoutes) {
         it(`${route} answers 400 to every loose spelling of an id, changing nothing`, async () => {
           const { userId, roleId, deptId } = await records();
-          const client = as(t, admin.accessToken);
+          const client = t.admin;
           for (const spelling of looseSpellings(idOf({ userId, roleId, deptId }))) {
             const response = await client[method](path(spelling), body);
             assert.equal(response.status, 400, `${spelling}: ${JSON.stringify(response.body)}`);
@@ -121,25 +114,25 @@ for (const database of testDatabases()) {
 
       it('the canonical spelling still addresses the record', async () => {
         const { userId, roleId, deptId } = await records();
-        const client = as(t, admin.accessToken);
+        const client = t.admin;
         assert.equal((await client.get(`/user/${userId}`)).body.data.userId, userId);
         assert.equal((await client.get(`/role/${roleId}`)).body.data.roleId, roleId);
         assert.equal((await client.get(`/dept/${deptId}`)).body.data.deptId, deptId);
         assert.equal((await client.get(`/perm?roleId=${roleId}`)).status, 200);
-        assert.equal((await client.get(`/session?userId=${admin.userId}`)).body.data.total > 0, true);
+        assert.equal((await client.get(`/session?userId=${t.adminSession.userId}`)).body.data.total > 0, true);
       });
 
       const queryRoutes: Array<[string, 'get' | 'put', (id: string) => string, (r: Records) => number]> = [
         ['GET /perm?roleId=', 'get', (id) => `/perm?roleId=${id}`, (r) => r.roleId],
         ['PUT /perm?roleId=', 'put', (id) => `/perm?roleId=${id}&permissions=role`, (r) => r.roleId],
-        ['GET /session?userId=', 'get', (id) => `/session?userId=${id}`, () => admin.userId],
-        ['GET /session/mine?userId=', 'get', (id) => `/session/mine?userId=${id}`, () => admin.userId],
+        ['GET /session?userId=', 'get', (id) => `/session?userId=${id}`, () => t.adminSession.userId],
+        ['GET /session/mine?userId=', 'get', (id) => `/session/mine?userId=${id}`, () => t.adminSession.userId],
         ['GET /user/list?deptId=', 'get', (id) => `/user/list?deptId=${id}`, (r) => r.deptId],
       ];
       for (const [route, method, path, idOf] of queryRoutes) {
         it(`${route} answers 400 naming the field to every loose spelling of an id`, async () => {
           const { userId, roleId, deptId } = await records();
-          const client = as(t, admin.accessToken);
+          const client = t.admin;
           // An empty filter is no filter (HTML forms send blank fields); PUT /perm needs its roleId.
           for (const spelling of [...looseSpellings(idOf({ userId, roleId, deptId })), ...(method === 'put' ? [''] : [])]) {
             const response = await client[method](path(spelling));
@@ -156,7 +149,7 @@ for (const database of testDatabases()) {
     describe('errors raised by the HTTP layer are answered in the envelope', () => {
       it('a URL that is not validly percent-encoded → 400', async () => {
         for (const path of ['/user/%ff%fe', '/role/%c0', '/test/%']) {
-          const response = await as(t, admin.accessToken).get(path);
+          const response = await t.admin.get(path);
           assert.equal(response.status, 400, path);
           assertEnvelope(response.body, 400);
           assert.equal(response.body.message, '请求地址编码无效', path);
@@ -166,7 +159,7 @@ for (const database of testDatabases()) {
       });
 
       it('a path parameter over 100 characters → 414', async () => {
-        const response = await as(t, admin.accessToken).get(`/user/${'1'.repeat(120)}`).set('Accept-Language', 'en');
+        const response = await t.admin.get(`/user/${'1'.repeat(120)}`).set('Accept-Language', 'en');
         assert.equal(response.status, 414);
         assertEnvelope(response.body, 414);
         assert.equal(response.body.message, 'The request URL is too long.');
@@ -227,7 +220,7 @@ for (const database of testDatabases()) {
       }
 
       it('an HTTP/1.0 request without a Host header is served', async () => {
-        const response = await rawRequest(`GET /test HTTP/1.0\r\nAuthorization: Bearer ${admin.accessToken}\r\n\r\n`);
+        const response = await rawRequest(`GET /test HTTP/1.0\r\nAuthorization: Bearer ${t.adminSession.accessToken}\r\n\r\n`);
         assert.equal(response.status, 204);
       });
     });
@@ -247,7 +240,7 @@ for (const database of testDatabases()) {
       ];
       for (const path of filters) {
         it(`GET ${path} → 400 naming the field`, async () => {
-          const response = await as(t, admin.accessToken).get(path);
+          const response = await t.admin.get(path);
           assert.equal(response.status, 400, JSON.stringify(response.body));
           assertEnvelope(response.body, 400);
           const field = path.split('?')[1].split('=')[0];
@@ -259,13 +252,13 @@ for (const database of testDatabases()) {
       }
 
       it('GET /role/list with a control character in its JSON body → 400', async () => {
-        const response = await as(t, admin.accessToken).get('/role/list').set('Content-Type', 'application/json').send('{"roleName":"\\u0000"}');
+        const response = await t.admin.get('/role/list').set('Content-Type', 'application/json').send('{"roleName":"\\u0000"}');
         assert.equal(response.status, 400, JSON.stringify(response.body));
         assertEnvelope(response.body, 400);
       });
 
       it('ordinary filters still find what they contain, and only that', async () => {
-        const client = as(t, admin.accessToken);
+        const client = t.admin;
         const name = uniqueName('needle');
         await createUser(t, { password: 'Needle-Pass-1234', username: name });
         const users = await client.get(`/user/list?username=${name.slice(3)}`);

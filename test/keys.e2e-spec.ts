@@ -5,7 +5,8 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { as, checkToken, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { TestApp, testDatabases } from './support/test-app';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const baseUrl = (t: TestApp) => `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
@@ -13,11 +14,10 @@ const baseUrl = (t: TestApp) => `http://127.0.0.1:${(t.app.getHttpServer().addre
 for (const database of testDatabases()) {
   for (const alg of ['RS256', 'ES256'] as const) {
     describe(`${alg} keys and JWKS on ${database.name}`, () => {
-      let t: TestApp;
+      const t = withApp(database, { JWT_ALG: alg, KEY_ACTIVATION_DELAY: '1' }, { adminLogin: 'never' });
       let trap: Server;
       let trapHits = 0;
       before(async () => {
-        t = await startTestApp(database, { JWT_ALG: alg, KEY_ACTIVATION_DELAY: '1' });
         trap = createServer((_, response) => {
           trapHits++;
           response.end('{}');
@@ -26,7 +26,6 @@ for (const database of testDatabases()) {
       });
       after(async () => {
         trap?.close();
-        await t?.close();
       });
 
       it('publishes the public key and signs tokens a third party verifies with jose', async () => {
@@ -110,17 +109,11 @@ for (const database of testDatabases()) {
   }
 
   describe(`keys with HS256 on ${database.name}`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await startTestApp(database);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
 
     it('publishes no keys and has none to rotate', async () => {
       assert.deepEqual((await t.http().get('/.well-known/jwks.json')).body, { keys: [] });
-      const response = await as(t, (await login(t)).accessToken).post('/keys/rotate');
+      const response = await t.admin.post('/keys/rotate');
       assert.equal(response.status, 409);
     });
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { assertEnvelope, checkToken, login, refresh, USER_AGENT } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
 
 /**
  * A web page can make a victim's browser post a form (urlencoded, multipart or text/plain) without a CORS
@@ -9,13 +10,7 @@ import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/
  */
 for (const database of testDatabases()) {
   describe(`the session routes take only JSON bodies on ${database.name}`, () => {
-    let t: TestApp;
-    before(async () => {
-      t = await startTestApp(database);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database, {}, { adminLogin: 'never' });
 
     const credentials = { username: 'admin', password: ADMIN_PASSWORD };
     const foreignBodies: Array<[string, string, string]> = [

@@ -1,27 +1,22 @@
 import { decodeJwt, jwtVerify } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
-import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { as, assertEnvelope, checkToken } from './support/auth-helpers';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 
 for (const database of testDatabases()) {
   describe(`minting tokens on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
+    const t = withApp(database);
+    const { admin } = t;
     let adminId: string;
     let adminScopes: string[];
-    before(async () => {
-      t = await startTestApp(database);
-      const session = await login(t);
-      admin = as(t, session.accessToken);
-      adminId = decodeJwt(session.accessToken).sub!;
-      adminScopes = decodeJwt(session.accessToken).scope as string[];
-    });
-    after(async () => {
-      await t?.close();
+    before(() => {
+      adminId = decodeJwt(t.adminSession.accessToken).sub!;
+      adminScopes = decodeJwt(t.adminSession.accessToken).scope as string[];
     });
 
     it('mints with the document’s body: server jti and iss, act of the minter, the caller’s scopes', async () => {
@@ -85,8 +80,8 @@ for (const database of testDatabases()) {
     });
 
     it('a token minted for another user’s id does not speak for that user', async () => {
-      const other = await t.http().post('/user').send({ username: `victim_${Date.now()}`, password: 'Plenty-Long-Secret-42' }).expect(201);
-      const victimId = String(other.body.data.id);
+      const other = await t.register(`victim_${Date.now()}`);
+      const victimId = String(other.id);
       const minted = await admin.post('/user/generateJwt', { subject: victimId, authorities: [] });
       const api = as(t, minted.body.data);
       assert.equal((await api.get('/user/info')).status, 403);
@@ -111,9 +106,7 @@ for (const database of testDatabases()) {
     });
 
     it('needs the generateJwt and getJwt scopes', async () => {
-      const username = `plain_${Date.now()}`;
-      await t.http().post('/user').send({ username, password: 'Plenty-Long-Secret-42' }).expect(201);
-      const api = as(t, (await login(t, username, 'Plenty-Long-Secret-42')).accessToken);
+      const api = as(t, (await t.registeredSession()).accessToken);
       assert.equal((await api.post('/user/generateJwt', { subject: 'x' })).status, 403);
       assert.equal((await api.post('/user/getJwt', {})).status, 403);
     });

@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Response } from 'supertest';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { as, login, refresh, USER_AGENT } from './support/auth-helpers';
-import { ADMIN_PASSWORD, startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
 interface Operation {
@@ -58,17 +59,13 @@ function typeCheck(schema: string, source: string): string[] {
 
 for (const database of testDatabases()) {
   describe(`OpenAPI document on ${database.name}`, () => {
-    let t: TestApp;
+    // RS256, so that the key routes answer with keys.
+    const t = withApp(database, { JWT_ALG: 'RS256' }, { adminLogin: 'never' });
     let document: Document;
     before(async () => {
-      // RS256, so that the key routes answer with keys.
-      t = await startTestApp(database, { JWT_ALG: 'RS256' });
       const response = await t.http().get('/docs-json');
       assert.equal(response.status, 200);
       document = response.body as Document;
-    });
-    after(async () => {
-      await t?.close();
     });
 
     describe('every operation documents its success response with a schema', () => {

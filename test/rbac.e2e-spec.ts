@@ -1,32 +1,20 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, checkToken, login, refresh } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
-import { RBAC_PASSWORD, rbacHelpers } from './support/rbac';
+import { USER_PASSWORD, withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
-const PASSWORD = RBAC_PASSWORD;
+const PASSWORD = USER_PASSWORD;
 
 for (const database of testDatabases()) {
   describe(`RBAC on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    before(async () => {
-      t = await startTestApp(database);
-      admin = as(t, (await login(t)).accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
-
-    const { register, createRole, userWith } = rbacHelpers(
-      () => t,
-      () => admin,
-    );
+    const t = withApp(database);
+    const { admin, register, createRole, userWith } = t;
 
     describe('the console story', () => {
       it('creates a department, a role with permissions, a user bound to it, whose token carries exactly those scopes', async () => {

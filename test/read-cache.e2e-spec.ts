@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { as, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
@@ -9,15 +10,8 @@ const LIST = '/role/list?pageNum=1&pageSize=100';
 
 for (const database of testDatabases()) {
   describe(`cached reads of roles and users on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    before(async () => {
-      t = await startTestApp(database, { READ_CACHE_TTL_MS: '60000' });
-      admin = as(t, (await login(t)).accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database, { READ_CACHE_TTL_MS: '60000' });
+    const { admin } = t;
 
     const roleNamed = async (api: ReturnType<typeof as>, roleKey: string) => {
       const list = await api.get(LIST);
@@ -36,9 +30,7 @@ for (const database of testDatabases()) {
       assert.equal((await admin.delete(`/role/${created.body.data.roleId}`)).status, 200);
       assert.equal(await roleNamed(admin, roleKey), undefined);
 
-      const username = uniqueName();
-      const registered = await t.http().post('/user').send({ username, password: PASSWORD });
-      const userId = registered.body.data.id as number;
+      const { id: userId, username } = await t.register(uniqueName(), PASSWORD);
       const before = await admin.get(`/user/${userId}`);
       assert.equal(before.body.data.loginDate, '');
       assert.equal((await admin.put(`/user/${userId}`, { nickname: 'Renamed' })).status, 200);

@@ -6,22 +6,15 @@ import { Revocation } from '../src/security/entities/revocation.entity';
 import { RevocationService } from '../src/security/revocation.service';
 import { decodeJwt } from 'jose';
 import { as, assertEnvelope, checkToken, login, msUntilRefused, type LoggedIn } from './support/auth-helpers';
+import { registeredSession } from './support/fixtures';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
-import { uniqueName } from './support/users';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3600_000;
 /** The other instance reads the log often, so that "within a second" has room to spare. */
 const FAST_POLL = { REVOCATION_POLL_MS: '100' };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function registeredSession(t: TestApp): Promise<LoggedIn> {
-  const username = uniqueName();
-  assert.equal((await t.http().post('/user').send({ username, password: PASSWORD })).status, 201);
-  return login(t, username, PASSWORD);
-}
 
 /**
  * A revocation as an instance whose clock runs minutes behind writes it: dated

@@ -1,12 +1,13 @@
 import { decodeJwt, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Session } from '../src/auth/entities/session.entity';
 import { RevocationLifetime1763841100000 } from '../src/database/migrations/1763841100000-revocation-lifetime';
 import { Revocation } from '../src/security/entities/revocation.entity';
 import { RevocationService } from '../src/security/revocation.service';
 import { as, assertEnvelope, checkToken, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 import { createUser } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
@@ -15,19 +16,10 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 for (const database of testDatabases()) {
   describe(`revocations on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    before(async () => {
-      // Access tokens live 10 s: an entry kept only as long as they live is gone 70 s after the revocation.
-      t = await startTestApp(database, { ACCESS_TOKEN_TTL: '10' });
-    });
-    beforeEach(async () => {
-      // A token of its own for each test: one from the start of the suite could expire on a slow machine.
-      admin = as(t, (await login(t)).accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    // Access tokens live 10 s: an entry kept only as long as they live is gone 70 s after the revocation.
+    // A token of its own for each test: one from the start of the suite could expire on a slow machine.
+    const t = withApp(database, { ACCESS_TOKEN_TTL: '10' }, { adminLogin: 'each' });
+    const { admin } = t;
 
     /** A user holding every scope (the admin role), logged in. */
     async function anotherAdmin() {

@@ -2,22 +2,14 @@ import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { as, checkToken, login, msUntilRefused } from './support/auth-helpers';
+import { registeredSession } from './support/fixtures';
 import { freePort } from './support/free-port';
 import { findRedisServer, startTestRedis, TestRedis } from './support/redis';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
-import { uniqueName } from './support/users';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
 /** The log is read once a minute: within a test, only Redis (or the catch-up read after it returns) can deliver. */
 const SLOW_POLL = { REVOCATION_POLL_MS: '60000' };
 const redisServer = findRedisServer();
-
-async function registeredSession(t: TestApp) {
-  const username = uniqueName();
-  const response = await t.http().post('/user').send({ username, password: PASSWORD });
-  assert.equal(response.status, 201);
-  return login(t, username, PASSWORD);
-}
 
 /** Waits until /health of each instance reports Redis in that state. */
 async function redisReported(state: 'up' | 'down', ...instances: TestApp[]): Promise<void> {

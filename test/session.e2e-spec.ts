@@ -1,32 +1,18 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { as, assertEnvelope, checkToken, login, msUntilRefused, refresh } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
-import { uniqueName } from './support/users';
+import { USER_PASSWORD, withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 
-const PASSWORD = 'Plenty-Long-Secret-42';
+const PASSWORD = USER_PASSWORD;
 
 for (const database of testDatabases()) {
   describe(`sessions, kick-out and disable on ${database.name}`, () => {
-    let t: TestApp;
-    let admin: ReturnType<typeof as>;
-    let adminSession: Awaited<ReturnType<typeof login>>;
-    before(async () => {
-      t = await startTestApp(database);
-      adminSession = await login(t);
-      admin = as(t, adminSession.accessToken);
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
+    const { admin } = t;
 
-    async function registered() {
-      const username = uniqueName();
-      const response = await t.http().post('/user').send({ username, password: PASSWORD });
-      assert.equal(response.status, 201);
-      return { id: response.body.data.id as number, username };
-    }
+    const { register: registered } = t;
 
     it('searches sessions by user, type and state, without tokens', async () => {
       const user = await registered();
@@ -100,7 +86,7 @@ for (const database of testDatabases()) {
       assert.equal(enabled.body.data.status, '0');
       assert.equal((await checkToken(t, session.accessToken)).status, 401, 'enabling brings no session back');
       await login(t, user.username, PASSWORD);
-      const adminId = Number(decodeJwt(adminSession.accessToken).sub);
+      const adminId = Number(decodeJwt(t.adminSession.accessToken).sub);
       assert.equal((await admin.post(`/user/${adminId}/disable`)).status, 409, 'not oneself');
     });
 
@@ -112,8 +98,8 @@ for (const database of testDatabases()) {
       const list = await api.get('/session/mine');
       assert.equal(list.status, 200);
       assert.equal(list.body.data.total, 2);
-      assert.equal((await api.delete(`/session/mine/${decodeJwt(adminSession.accessToken).sid}`)).status, 404, 'not someone else’s');
-      assert.equal((await checkToken(t, adminSession.accessToken)).status, 204);
+      assert.equal((await api.delete(`/session/mine/${decodeJwt(t.adminSession.accessToken).sid}`)).status, 404, 'not someone else’s');
+      assert.equal((await checkToken(t, t.adminSession.accessToken)).status, 204);
       assert.equal((await api.delete(`/session/mine/${decodeJwt(spare.accessToken).sid}`)).status, 200);
       assert.equal((await checkToken(t, spare.accessToken)).status, 401);
       assert.equal((await api.get('/session')).status, 403, 'searching all sessions needs searchSession');

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { User } from '../src/user/entities/user.entity';
-import { assertEnvelope, login } from './support/auth-helpers';
-import { startTestApp, TestApp, testDatabases } from './support/test-app';
+import { assertEnvelope } from './support/auth-helpers';
+import { withApp } from './support/fixtures';
+import { testDatabases } from './support/test-app';
 import { createUser, uniqueName } from './support/users';
 
 type FieldErrors = Array<{ field: string; messages: string[] }>;
@@ -10,19 +11,11 @@ const CHINESE = /[\u4e00-\u9fff]/;
 
 for (const database of testDatabases()) {
   describe(`validation messages on ${database.name}`, () => {
-    let t: TestApp;
-    let adminToken: string;
-    before(async () => {
-      t = await startTestApp(database);
-      adminToken = (await login(t)).accessToken;
-    });
-    after(async () => {
-      await t?.close();
-    });
+    const t = withApp(database);
 
     /** The request as admin, in the given language; the 400's field errors. */
     async function errorsOf(method: 'get' | 'post' | 'put', path: string, body: unknown, lang?: 'en' | 'zh'): Promise<FieldErrors> {
-      let request = t.http()[method](path).set('Authorization', `Bearer ${adminToken}`);
+      let request = t.http()[method](path).set('Authorization', `Bearer ${t.adminSession.accessToken}`);
       if (lang) request = request.set('Accept-Language', lang === 'en' ? 'en-US,en;q=0.9' : 'zh-CN,zh;q=0.9,en;q=0.8');
       if (body !== undefined) request = request.set('Content-Type', 'application/json').send(JSON.stringify(body));
       const response = await request;

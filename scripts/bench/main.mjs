@@ -1,0 +1,177 @@
+// `npm run bench` (scripts/bench/main.mjs): build the app, start it next to a bare Fastify server and
+// compare their throughput with autocannon, then compare the login endpoint
+// with raw bcrypt.compare at the same cost. Then, on MySQL, load the database
+// reads GET /role/list (a page of 10) and GET /user/{uid} against a p99 target:
+// on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server when one is
+// installed (skipped otherwise).
+//
+//   BENCH_DURATION=10            seconds per measured run (after a 2 s warm-up)
+//   BENCH_ROUNDS=5               alternating rounds of the GET /test comparison (medians are reported)
+//   BENCH_ROUND_DURATION=5       seconds measured per round
+//   BENCH_CONNECTIONS=50         connections for the GET runs
+//   BENCH_LOGIN_CONNECTIONS=8    connections for POST /auth/login, and in-flight compares for raw bcrypt
+//   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
+//   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite, and use it
+//                                for the MySQL phase instead of a throw-away server
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { MysqlServerError } from '../lib/mysql-server.mjs';
+import { children, lastLines, stop } from './children.mjs';
+import { load, medianOf, medianRun, otherCpuLoad, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
+import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
+import { printReport, writeResults } from './report.mjs';
+import { build, login, mainDatabase, startApp, startBareFastify } from './servers.mjs';
+import { ADMIN, BUSY_WARNING, createTmpDir, describeDatabase, Failure, interrupted, markInterrupted, SETTINGS, TARGETS, tmpDir } from './settings.mjs';
+
+async function main() {
+  await build();
+  await createTmpDir();
+
+  const app = await startApp(mainDatabase());
+  const rsApp = await startApp(
+    { ...mainDatabase(), SQLITE_PATH: path.join(tmpDir, 'bench-rs256.sqlite'), JWT_ALG: 'RS256', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url') },
+    `${describeDatabase()}, JWT_ALG=RS256`,
+  );
+  const bare = await startBareFastify();
+  const token = await login(app.url);
+  const rsToken = await login(rsApp.url);
+
+  const busy = await otherCpuLoad(app.proc);
+  console.log(`Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle.`);
+  if (busy > BUSY_WARNING) console.log(`WARNING: the machine is busy; every figure below will be low and noisy.`);
+
+  const runs = [];
+  /** alsoOurs: pids working for the server (the MySQL server), not counted as "others CPU". */
+  const measure = async (name, server, opts, expectedStatus, { alsoOurs = [], database = describeDatabase(), keep = true } = {}) => {
+    process.stdout.write(`  ${name} ... `);
+    const run = { ...summarize(name, await load(server, opts, alsoOurs), expectedStatus), database };
+    console.log(`${run.rps.toFixed(1)} req/s${run.problems.length ? `  (${run.problems.join(', ')})` : ''}`);
+    if (keep) runs.push(run);
+    return run;
+  };
+
+  // This VM's speed drifts from minute to minute (the host takes CPU back), so each ratio is taken from
+  // two runs made back to back, in alternating order, round after round, and reported as the median of
+  // the rounds' ratios. Each server is reported by its median round.
+  console.log(`\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} rounds of back-to-back pairs, ${SETTINGS.roundSeconds} s each):`);
+  const contenders = {
+    bare: { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
+    hs: { name: 'identity      GET /test (valid token)', proc: app.proc, opts: { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
+    rs: { name: 'identity      GET /test (RS256 token)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${rsToken}` } }, status: 204 },
+    // The same RS256 server with an HS256 token (same secret; HS256 stays valid): the RS256 ratio compares one process with itself.
+    rsServerHs: { name: 'identity      GET /test (HS256 token, RS256 server)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
+  };
+  /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
+  const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'] };
+  const rounds = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
+  const pairRatios = Object.fromEntries(Object.keys(pairs).map((key) => [key, []]));
+  for (let round = 1; round <= SETTINGS.rounds; round++) {
+    // Pairs and the two sides of each pair swap places every round, so that no run always has the same slot.
+    const pairOrder = round % 2 ? Object.keys(pairs) : Object.keys(pairs).reverse();
+    for (const pairKey of pairOrder) {
+      const sides = round % 2 ? pairs[pairKey] : [...pairs[pairKey]].reverse();
+      for (const key of sides) {
+        const contender = contenders[key];
+        const opts = { ...contender.opts, duration: SETTINGS.roundSeconds };
+        rounds[key].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false }));
+      }
+      const [numerator, denominator] = pairs[pairKey].map((key) => rounds[key].at(-1));
+      pairRatios[pairKey].push(ratio(numerator, denominator));
+    }
+  }
+  for (const [key, contender] of Object.entries(contenders)) {
+    const median = medianRun(rounds[key]);
+    runs.push({ ...median, name: `${contender.name} (median of ${SETTINGS.rounds})`, problems: rounds[key].flatMap((r) => r.problems) });
+  }
+  await stop(bare.proc);
+  await stop(rsApp.proc);
+  await measure('identity      GET /health', app.proc, { url: `${app.url}/health`, connections: SETTINGS.connections }, 200);
+
+  // One after the other, each alone on the machine: both are CPU-bound on the same thread pool size.
+  await waitForIdle(app.proc);
+  process.stdout.write(`  raw bcrypt.compare (${SETTINGS.loginConnections} in flight) ... `);
+  const bcryptRun = await rawBcrypt([app.proc.pid]);
+  console.log(`${bcryptRun.rps.toFixed(2)} compares/s`);
+  runs.push(bcryptRun);
+  const loginRun = await measure(
+    'identity      POST /auth/login',
+    app.proc,
+    {
+      url: `${app.url}/auth/login`,
+      method: 'POST',
+      connections: SETTINGS.loginConnections,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    },
+    200,
+  );
+  await stop(app.proc);
+
+
+  // A failure here still leaves the figures above to report.
+  const mysqlPhase = { skipped: null, error: null, origin: null, url: null, version: null, roles: null, userId: null, app: null, runs: [], targets: [] };
+  try {
+    await runMysqlPhase(measure, mysqlPhase);
+  } catch (error) {
+    if (interrupted) throw error;
+    mysqlPhase.error = error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? String(error);
+    console.log(`\nThe MySQL phase failed: ${mysqlPhase.error}`);
+  } finally {
+    if (mysqlPhase.app) await stop(mysqlPhase.app.proc);
+    await mysqlServer.stop();
+  }
+
+  const ratios = {
+    test: { name: 'GET /test (valid token) / bare Fastify, median of paired rounds', value: medianOf(pairRatios.test), rounds: pairRatios.test, target: TARGETS.test },
+    login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
+    rs256: { name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds', value: medianOf(pairRatios.rs256), rounds: pairRatios.rs256, target: TARGETS.rs256 },
+  };
+  const failed = runs.filter((run) => run.problems.length > 0);
+  printReport(runs, ratios, failed, busy, mysqlPhase);
+  const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase);
+  console.log(`\nResults: ${resultsFile}`);
+  if (failed.some((run) => !mysqlPhase.runs.includes(run))) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
+  if (mysqlPhase.app && (mysqlPhase.error || failed.some((run) => mysqlPhase.runs.includes(run)))) {
+    console.log(`\nLast lines the identity server on MySQL wrote (LOG_LEVEL=warn):\n${lastLines(mysqlPhase.app.proc, 20)}`);
+  }
+  if (mysqlPhase.error) throw new Failure(`The MySQL phase failed: ${mysqlPhase.error}`);
+  if (failed.length > 0) throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
+}
+
+async function cleanUp() {
+  // The identity servers first: they hold connections to the MySQL server.
+  await Promise.all([...children].map(stop));
+  try {
+    await mysqlServer.stop();
+  } catch (error) {
+    console.error(`Stopping the MySQL server failed: ${error.message}`);
+  }
+  if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- entry
+
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(signal, async () => {
+    if (interrupted) return;
+    markInterrupted();
+    console.error(`\n${signal}: stopping the servers ...`);
+    await cleanUp();
+    process.exit(code);
+  });
+}
+
+// Last resort (an exit before cleanUp() could finish): no await possible any more.
+process.on('exit', () => mysqlServer.killSync());
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  exitCode = 1;
+  if (!interrupted) console.error(`\n${error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? error}`);
+} finally {
+  if (!interrupted) await cleanUp();
+}
+if (!interrupted) process.exit(exitCode);

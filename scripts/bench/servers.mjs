@@ -1,0 +1,115 @@
+// Building the app and starting the servers the bench loads: the identity server and a bare Fastify.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { freePort } from '../lib/free-port.mjs';
+import { childOutput, runToEnd, tail, track } from './children.mjs';
+import { ADMIN, BARE_BODY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
+
+/** The same for both identity servers (SQLite and MySQL). */
+const JWT_SECRET = randomBytes(48).toString('base64url');
+
+export async function build() {
+  console.log('Building (tsc -p tsconfig.build.json) ...');
+  const { code, output } = await runToEnd(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  if (code !== 0) throw new Failure(`The build failed:\n${output}`);
+}
+
+/** The database of the first phase: BENCH_DATABASE_URL, or SQLite in the temp dir. */
+export function mainDatabase() {
+  return SETTINGS.databaseUrl
+    ? { DB_TYPE: 'mysql', DATABASE_URL: SETTINGS.databaseUrl }
+    : { DB_TYPE: 'sqlite', SQLITE_PATH: path.join(tmpDir, 'bench.sqlite') };
+}
+
+export async function startApp(database, description = describeDatabase()) {
+  const port = await freePort();
+  const env = {
+    ...baseEnv(),
+    ...database,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: tmpDir,
+    JWT_SECRET,
+    ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'warn',
+    BCRYPT_ROUNDS: String(SETTINGS.bcryptRounds),
+    NODE_ENV: 'production',
+  };
+  // cwd is the temp dir so that a developer's .env (read by main.ts) cannot change what is measured.
+  const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
+  const url = `http://127.0.0.1:${port}`;
+  console.log(`Starting the identity server on ${url} (${description}) ...`);
+  await waitUntilReady(proc, `${url}/health`, 'identity server');
+  return { proc, url };
+}
+
+export async function startBareFastify() {
+  const port = await freePort();
+  const fastifyUrl = pathToFileURL(requireFromRoot.resolve('fastify')).href;
+  const file = path.join(tmpDir, 'bare-fastify.mjs');
+  await fsp.writeFile(
+    file,
+    `import Fastify from ${JSON.stringify(fastifyUrl)};
+const app = Fastify({ logger: false });
+app.get('/test', async () => (${JSON.stringify(BARE_BODY)}));
+await app.listen({ port: ${port}, host: '127.0.0.1' });
+`,
+  );
+  const proc = startServer(process.execPath, [file], { cwd: tmpDir, env: baseEnv() });
+  const url = `http://127.0.0.1:${port}`;
+  console.log(`Starting bare Fastify on ${url} ...`);
+  await waitUntilReady(proc, `${url}/test`, 'bare Fastify');
+  return { proc, url };
+}
+
+/** Only what every child needs, the same for all, so shell settings (LOG_REQUESTS, DB_POOL_SIZE, ...) cannot skew one side. */
+export function baseEnv() {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'UV_THREADPOOL_SIZE', 'NODE_OPTIONS'];
+  return Object.fromEntries(keep.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
+}
+
+function startServer(command, args, options) {
+  const proc = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.output = { stdout: tail(proc.stdout), stderr: tail(proc.stderr) };
+  track(proc);
+  return proc;
+}
+
+async function waitUntilReady(proc, url, name) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Failure(`The ${name} exited during start (code ${proc.exitCode ?? proc.signalCode}).\n${childOutput(proc)}`);
+    }
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Failure(`The ${name} did not answer 200 on ${url} within ${READY_TIMEOUT_MS / 1000} s.\n${childOutput(proc)}`);
+}
+
+export async function login(baseUrl) {
+  const response = await fetch(`${baseUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    const hint = SETTINGS.databaseUrl ? ' (on an existing database the administrator may have another password)' : '';
+    throw new Failure(`POST /auth/login answered ${response.status}${hint}: ${text}`);
+  }
+  const header = response.headers.get('authorization') ?? '';
+  const token = header.replace(/^Bearer /, '');
+  const bodyToken = JSON.parse(text)?.data?.token;
+  if (!token || token !== bodyToken) throw new Failure(`POST /auth/login: no access token, or header and body differ: ${header} / ${text}`);
+  return token;
+}
