@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { createThrowawayServer, MysqlServerError } from './lib/mysql-server.mjs';
-import { exited, isRunning, killGroup } from './lib/processes.mjs';
+import { exited, killGroup } from './lib/processes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD_DIR = path.join(ROOT, '.test-build');

@@ -100,6 +100,7 @@ function fastifyClientError(error: unknown): ClassifiedError | undefined {
       return result('error.uriTooLong');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     // Also how Fastify refuses __proto__ and constructor.prototype keys.
+    // falls through
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return result('error.malformedJson');
     default:
