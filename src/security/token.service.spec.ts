@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app.config';
 import { TokenService } from './token.service';
 
 const config = {
-  jwt: { secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'), issuer: 'iss-test', audience: 'aud-test', accessTtlSeconds: 900 },
+  jwt: { alg: 'HS256', acceptHs256: true, secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'), issuer: 'iss-test', audience: 'aud-test', accessTtlSeconds: 900 },
 } as AppConfig;
 const service = new TokenService(new JwtService(), config);
 const subject = { userId: 7, username: 'alice', sessionId: 'session-1', scopes: ['userMan', 'role'] };
@@ -17,11 +17,11 @@ function forge(header: object, payload: object, secret = config.jwt.secret): str
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
 
-describe('TokenService', () => {
-  it('signs tokens it verifies, with the documented claims', () => {
+describe('TokenService', async () => {
+  it('signs tokens it verifies, with the documented claims', async () => {
     const now = Date.UTC(2026, 0, 1);
     const token = service.signAccessToken(subject, now);
-    const claims = service.verifyAccessToken(token, now + 1000);
+    const claims = await service.verifyAccessToken(token, now + 1000);
     assert.ok(claims);
     assert.equal(claims.sub, '7');
     assert.equal(claims.sid, 'session-1');
@@ -33,66 +33,85 @@ describe('TokenService', () => {
     assert.match(claims.jti, /^[0-9a-f-]{36}$/);
   });
 
-  it('refuses a token at and after its expiry', () => {
+  it('refuses a token at and after its expiry', async () => {
     const now = Date.UTC(2026, 0, 1);
     const token = service.signAccessToken(subject, now);
-    assert.ok(service.verifyAccessToken(token, now + 899_000));
-    assert.equal(service.verifyAccessToken(token, now + 900_000), undefined);
+    assert.ok(await service.verifyAccessToken(token, now + 899_000));
+    assert.equal(await service.verifyAccessToken(token, now + 900_000), undefined);
   });
 
-  it('refuses a token whose payload was altered', () => {
+  it('refuses a token whose payload was altered', async () => {
     const token = service.signAccessToken(subject);
     const [header, , signature] = token.split('.');
     const altered = b64({ ...JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()), scope: ['keyMan'] });
-    assert.equal(service.verifyAccessToken(`${header}.${altered}.${signature}`), undefined);
+    assert.equal(await service.verifyAccessToken(`${header}.${altered}.${signature}`), undefined);
   });
 
-  it('accepts another header spelling of HS256 but no other algorithm or key-fetching header', () => {
+  it('accepts another header spelling of HS256 but no other algorithm or key-fetching header', async () => {
     const iat = Math.floor(Date.now() / 1000);
     const payload = { jti: 'j', iss: 'iss-test', aud: ['other', 'aud-test'], sub: '1', sid: 's', scope: [], username: 'u', iat, exp: iat + 60 };
-    assert.ok(service.verifyAccessToken(forge({ typ: 'JWT', alg: 'HS256' }, payload)));
-    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, payload)));
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS384' }, payload)), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'hs256' }, payload)), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256', typ: 'at+jwt+x' }, payload)), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256', jku: 'http://x' }, payload)), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256', crit: ['exp'] }, payload)), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat: iat + 3600 })), undefined, 'issued in the future');
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, aud: 'other' })), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, exp: String(iat + 60) })), undefined);
+    assert.ok(await service.verifyAccessToken(forge({ typ: 'JWT', alg: 'HS256' }, payload)));
+    assert.ok(await service.verifyAccessToken(forge({ alg: 'HS256' }, payload)));
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS384' }, payload)), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'hs256' }, payload)), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256', typ: 'at+jwt+x' }, payload)), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256', jku: 'http://x' }, payload)), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256', crit: ['exp'] }, payload)), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat: iat + 3600 })), undefined, 'issued in the future');
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, aud: 'other' })), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, exp: String(iat + 60) })), undefined);
   });
 
-  it('dates its tokens to the millisecond, in agreement with iat', () => {
+  it('dates its tokens to the millisecond, in agreement with iat', async () => {
     const now = Date.UTC(2026, 0, 1, 0, 0, 0, 789);
-    const claims = service.verifyAccessToken(service.signAccessToken(subject, now), now);
+    const claims = await service.verifyAccessToken(service.signAccessToken(subject, now), now);
     assert.equal(claims?.iat_ms, now);
     assert.equal(claims?.iat, Math.floor(now / 1000));
     const minted = service.signMintedToken({ id: 'm-1', subject: 'svc', audience: 'aud-test', scopes: [], expiresAt: Math.floor(now / 1000) + 60 }, now);
-    assert.equal(service.verifyAccessToken(minted, now)?.iat_ms, now);
+    assert.equal((await service.verifyAccessToken(minted, now))?.iat_ms, now);
   });
 
-  it('refuses an iat_ms that says another second than iat, or is not a number', () => {
+  it('refuses an iat_ms that says another second than iat, or is not a number', async () => {
     const iat = Math.floor(Date.now() / 1000);
     const payload = { jti: 'j2', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
-    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: iat * 1000 + 999 })));
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: (iat - 1) * 1000 })), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: String(iat * 1000) })), undefined);
+    assert.ok(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: iat * 1000 + 999 })));
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: (iat - 1) * 1000 })), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, iat_ms: String(iat * 1000) })), undefined);
   });
 
-  it('refuses a token before its nbf, with the leeway of iat', () => {
+  it('refuses a token before its nbf, with the leeway of iat', async () => {
     const now = Date.now();
     const iat = Math.floor(now / 1000);
     const payload = { jti: 'j3', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 7200 };
-    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat - 10 }), now));
-    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 60 }), now), 'within the leeway');
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 61 }), now), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 3600 }), now), undefined);
-    assert.equal(service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: String(iat) }), now), undefined);
+    assert.ok(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat - 10 }), now));
+    assert.ok(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 60 }), now), 'within the leeway');
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 61 }), now), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: iat + 3600 }), now), undefined);
+    assert.equal(await service.verifyAccessToken(forge({ alg: 'HS256' }, { ...payload, nbf: String(iat) }), now), undefined);
   });
 
-  it('refuses malformed tokens without throwing', () => {
+  it('refuses malformed tokens without throwing', async () => {
     for (const token of ['', '.', '..', 'a.b', 'a.b.c.d', 'a..c', '.b.c', '💥.💥.💥', 'eyJ.eyJ.' + 'A'.repeat(43), 'x'.repeat(10_000)]) {
-      assert.equal(service.verifyAccessToken(token), undefined, token.slice(0, 20));
+      assert.equal(await service.verifyAccessToken(token), undefined, token.slice(0, 20));
     }
+  });
+
+  it('answers a token seen before from memory, until it expires', async () => {
+    const now = Date.now();
+    const token = service.signAccessToken(subject, now);
+    assert.equal(service.knownAccessToken(token, now), undefined, 'not verified yet');
+    const verified = await service.verifyAccessToken(token, now);
+    assert.equal(service.knownAccessToken(token, now + 1000), verified);
+    assert.equal(service.knownAccessToken(token, now + 900_000), undefined);
+    assert.equal(await service.verifyAccessToken(token, now + 900_000), undefined);
+  });
+
+  it('refuses alg none and, when only key pairs are accepted, HS256', async () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const payload = { jti: 'j4', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
+    assert.equal(await service.verifyAccessToken(`${b64({ alg: 'none' })}.${b64(payload)}.`), undefined);
+    const pairsOnly = new TokenService(new JwtService(), { jwt: { ...config.jwt, alg: 'RS256', acceptHs256: false } } as AppConfig);
+    assert.equal(await pairsOnly.verifyAccessToken(forge({ alg: 'HS256' }, payload)), undefined);
+    assert.ok(await service.verifyAccessToken(forge({ alg: 'HS256' }, payload)));
   });
 });

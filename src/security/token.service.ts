@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createHmac, randomUUID, timingSafeEqual, verify as verifySignature } from 'node:crypto';
+import { CompactJWSHeaderParameters, jwtVerify, JWTVerifyOptions } from 'jose';
+import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { KeyService } from './key.service';
 import type { Principal } from './principal';
@@ -25,28 +26,28 @@ export interface MintedTokenClaims {
   actor?: string;
 }
 
-/** The header jsonwebtoken writes for HS256; seeing exactly it spares a JSON parse per request. */
-const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const MAX_TOKEN_LENGTH = 8192;
-const SIGNATURE_SEGMENT = /^[A-Za-z0-9_-]{43}$/;
-const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
 /** Verified tokens remembered, oldest forgotten first: a client sends the same token many times. */
 const VERIFIED_CACHE_SIZE = 10_000;
-const ACCEPTED_ALGS = new Set(['HS256', 'RS256', 'ES256']);
+/** Ours, looked up by kid; accepted whatever JWT_ALG is, so a deployment can move between them. */
+const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
 /** Clocks of issuers and of this instance differ a little: iat and nbf may lie this far ahead. */
 const CLOCK_LEEWAY_SECONDS = 60;
 /** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
 const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
 /**
- * Issues and verifies access tokens (JWT, HS256). Verification is on every
- * request's path, so it is done here with one HMAC and no library call:
- * the algorithm is pinned, and exp, nbf, iat, iss and aud are checked.
+ * Issues and verifies access tokens (JWT). Verification is on every request's
+ * path: jose checks a token the first time it is seen (pinned algorithms, our
+ * keys only, iss, aud, exp, nbf), and the bounded cache answers it afterwards
+ * without waiting.
  */
 @Injectable()
 export class TokenService {
   private readonly secret: Buffer;
+  private readonly hmacKey: KeyObject;
   private readonly verified = new Map<string, Principal>();
+  private readonly verifyOptions: JWTVerifyOptions;
 
   constructor(
     private readonly jwt: JwtService,
@@ -54,6 +55,15 @@ export class TokenService {
     private readonly keys?: KeyService,
   ) {
     this.secret = config.jwt.secret;
+    this.hmacKey = createSecretKey(config.jwt.secret);
+    this.verifyOptions = {
+      algorithms: config.jwt.acceptHs256 ? ['HS256', ...ASYMMETRIC_ALGS] : ASYMMETRIC_ALGS,
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
+      // jose applies one tolerance to nbf and exp; exp gets none in hasValidClaims.
+      clockTolerance: CLOCK_LEEWAY_SECONDS,
+    };
   }
 
   get accessTtlSeconds(): number {
@@ -103,15 +113,20 @@ export class TokenService {
     return this.jwt.sign(claims, { privateKey: key.privateKey as unknown as string, algorithm: key.alg, keyid: key.kid });
   }
 
-  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
-  verifyAccessToken(token: string, now = Date.now()): Principal | undefined {
+  /** The claims of a token verified before and not expired since: the guard's answer without waiting. */
+  knownAccessToken(token: string, now = Date.now()): Principal | undefined {
     const cached = this.verified.get(token);
-    if (cached) {
-      if (cached.exp > Math.floor(now / 1000)) return cached;
-      this.verified.delete(token);
-      return undefined;
-    }
-    const claims = this.verifySignedToken(token, now);
+    if (!cached) return undefined;
+    if (cached.exp > Math.floor(now / 1000)) return cached;
+    this.verified.delete(token);
+    return undefined;
+  }
+
+  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
+  async verifyAccessToken(token: string, now = Date.now()): Promise<Principal | undefined> {
+    const known = this.knownAccessToken(token, now);
+    if (known) return known;
+    const claims = await this.verifySignedToken(token, now);
     if (claims) {
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims);
@@ -119,62 +134,34 @@ export class TokenService {
     return claims;
   }
 
-  private verifySignedToken(token: string, now: number): Principal | undefined {
+  private async verifySignedToken(token: string, now: number): Promise<Principal | undefined> {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
-    const firstDot = token.indexOf('.');
-    const secondDot = token.indexOf('.', firstDot + 1);
-    if (firstDot <= 0 || secondDot < 0 || token.indexOf('.', secondDot + 1) !== -1) return undefined;
-
-    const headerSegment = token.slice(0, firstDot);
-    const signed = token.slice(0, secondDot);
-    const signatureSegment = token.slice(secondDot + 1);
-    if (headerSegment === HS256_HEADER) {
-      if (!this.validHmac(signed, signatureSegment)) return undefined;
-    } else {
-      const header = this.acceptableHeader(headerSegment);
-      if (!header) return undefined;
-      if (header.alg === 'HS256' ? !this.validHmac(signed, signatureSegment) : !this.validAsymmetric(header, signed, signatureSegment)) return undefined;
+    let claims: Record<string, unknown>;
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.keyFor, { ...this.verifyOptions, currentDate: new Date(now) }));
+    } catch {
+      return undefined;
     }
-
-    const claims = decodeSegment(token.slice(firstDot + 1, secondDot));
-    if (!claims || !this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
+    if (!this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
     // Shared by every request that presents this token: nobody may change it.
     Object.freeze(claims.scope);
     return Object.freeze(claims) as unknown as Principal;
   }
 
-  /** HS256, or RS256/ES256 naming a kid; never a header that brings or points to its own key. */
-  private acceptableHeader(segment: string): { alg: string; kid?: string } | undefined {
-    const header = decodeSegment(segment);
-    if (!header || !ACCEPTED_ALGS.has(header.alg as string)) return undefined;
-    if (header.typ !== undefined && header.typ !== 'JWT') return undefined;
-    if (REFUSED_HEADER_PARAMS.some((param) => param in header)) return undefined;
-    if (header.alg !== 'HS256' && (typeof header.kid !== 'string' || header.kid.length > 64)) return undefined;
-    return header as { alg: string; kid?: string };
-  }
-
-  private validHmac(signed: string, signatureSegment: string): boolean {
-    if (!SIGNATURE_SEGMENT.test(signatureSegment)) return false;
-    const expected = createHmac('sha256', this.secret).update(signed).digest();
-    return timingSafeEqual(expected, Buffer.from(signatureSegment, 'base64url'));
-  }
-
-  /** The key is looked up by kid among our own keys only, and must be of the algorithm the header names. */
-  private validAsymmetric(header: { alg: string; kid?: string }, signed: string, signatureSegment: string): boolean {
-    if (!BASE64URL_SEGMENT.test(signatureSegment) || signatureSegment.length > 1024) return false;
-    const key = this.keys?.verificationKey(header.kid!);
-    if (!key || key.alg !== header.alg) return false;
-    try {
-      return verifySignature(
-        'sha256',
-        Buffer.from(signed),
-        { key: key.publicKey, dsaEncoding: key.alg === 'ES256' ? 'ieee-p1363' : 'der' },
-        Buffer.from(signatureSegment, 'base64url'),
-      );
-    } catch {
-      return false;
-    }
-  }
+  /**
+   * The key a header may be verified with: the shared secret for HS256 (when accepted at all), else our
+   * own key named by kid and of the header's algorithm; never a key the token brings or points to.
+   * jose has already refused an algorithm outside the pinned list.
+   */
+  private readonly keyFor = (header: CompactJWSHeaderParameters): KeyObject => {
+    if (header.typ !== undefined && header.typ !== 'JWT') throw new Error('unexpected typ');
+    if (REFUSED_HEADER_PARAMS.some((param) => param in header)) throw new Error('key-carrying header');
+    if (header.alg === 'HS256') return this.hmacKey;
+    if (typeof header.kid !== 'string' || header.kid.length > 64) throw new Error('no usable kid');
+    const key = this.keys?.verificationKey(header.kid);
+    if (!key || key.alg !== header.alg) throw new Error('not one of our keys');
+    return key.publicKey;
+  };
 
   private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {
     const { exp, iat, iat_ms, nbf, iss, aud, sub, sid, scope, jti, username } = claims;
@@ -189,15 +176,5 @@ export class TokenService {
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return false;
     if (username !== undefined && typeof username !== 'string') return false;
     return Array.isArray(scope) && scope.every((item) => typeof item === 'string');
-  }
-}
-
-function decodeSegment(segment: string): Record<string, unknown> | undefined {
-  if (!BASE64URL_SEGMENT.test(segment)) return undefined;
-  try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
   }
 }
