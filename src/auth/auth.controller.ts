@@ -101,7 +101,7 @@ export class AuthController {
   })
   @ApiResponse({ status: 401, description: 'Neither token is valid', ...errorExample(401, '未提供有效的访问令牌或刷新令牌') })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
-    const fromAccessToken = (await this.guard.authenticate(request.headers.authorization))?.sid;
+    const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;
     const fromRefreshToken = await this.auth.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
     if (!fromAccessToken && !fromRefreshToken) throw new AppException(401, 'error.logoutUnauthenticated');
     noteAudit(request, { target: [fromAccessToken, fromRefreshToken].filter(Boolean).join(',') });

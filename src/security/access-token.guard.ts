@@ -28,34 +28,26 @@ export class AccessTokenGuard implements CanActivate {
     private readonly revocations: RevocationService,
   ) {}
 
-  /** Synchronous for a token seen before (the hot path); only a new token waits for its signature check. */
-  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean {
     const access = this.accessFor(context);
     if (access.isPublic) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const token = bearerToken(request.headers.authorization);
-    if (!token) throw invalidToken();
-    const known = this.tokens.knownAccessToken(token);
-    if (known) return this.admit(request, known, access);
-    return this.tokens.verifyAccessToken(token).then((principal) => this.admit(request, principal, access));
-  }
-
-  /** The principal of a bearer token that is valid and whose session is not revoked. */
-  async authenticate(authorization: string | undefined): Promise<Principal | undefined> {
-    const token = bearerToken(authorization);
-    if (!token) return undefined;
-    const principal = await this.tokens.verifyAccessToken(token);
-    if (!principal || this.revocations.isRevoked(principal)) return undefined;
-    return principal;
-  }
-
-  private admit(request: FastifyRequest, principal: Principal | undefined, access: RouteAccess): boolean {
-    if (!principal || this.revocations.isRevoked(principal)) throw invalidToken();
+    const principal = this.authenticate(request.headers.authorization);
+    if (!principal) throw invalidToken();
     for (const scope of access.scopes) {
       if (!principal.scope.includes(scope)) throw forbidden();
     }
     request.principal = principal;
     return true;
+  }
+
+  /** The principal of a bearer token that is valid and whose session is not revoked. */
+  authenticate(authorization: string | undefined): Principal | undefined {
+    const token = bearerToken(authorization);
+    if (!token) return undefined;
+    const principal = this.tokens.verifyAccessToken(token);
+    if (!principal || this.revocations.isRevoked(principal)) return undefined;
+    return principal;
   }
 
   private accessFor(context: ExecutionContext): RouteAccess {

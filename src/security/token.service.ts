@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { CompactJWSHeaderParameters, jwtVerify, JWTVerifyOptions } from 'jose';
-import { createSecretKey, KeyObject, randomUUID } from 'node:crypto';
+import { Algorithm, createVerifier } from 'fast-jwt';
+import { KeyObject, randomUUID } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { KeyService } from './key.service';
 import type { Principal } from './principal';
@@ -30,24 +30,30 @@ const MAX_TOKEN_LENGTH = 8192;
 /** Verified tokens remembered, oldest forgotten first: a client sends the same token many times. */
 const VERIFIED_CACHE_SIZE = 10_000;
 /** Ours, looked up by kid; accepted whatever JWT_ALG is, so a deployment can move between them. */
-const ASYMMETRIC_ALGS = ['RS256', 'ES256'];
+const ASYMMETRIC_ALGS = new Set(['RS256', 'ES256']);
+/** The header jsonwebtoken writes for HS256; seeing exactly it spares a JSON parse per request. */
+const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 /** Clocks of issuers and of this instance differ a little: iat and nbf may lie this far ahead. */
 const CLOCK_LEEWAY_SECONDS = 60;
 /** Header parameters that would make a verifier fetch or trust keys named by the token itself. */
 const REFUSED_HEADER_PARAMS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
 
+type Verifier = (token: string) => Record<string, unknown>;
+
 /**
  * Issues and verifies access tokens (JWT). Verification is on every request's
- * path: jose checks a token the first time it is seen (pinned algorithms, our
- * keys only, iss, aud, exp, nbf), and the bounded cache answers it afterwards
- * without waiting.
+ * path, so it is synchronous: fast-jwt checks a token the first time it is seen
+ * (one verifier per key, its algorithm pinned; iss, aud, required claims), our
+ * own rules check the times and shapes, and the bounded cache answers the token
+ * afterwards.
  */
 @Injectable()
 export class TokenService {
   private readonly secret: Buffer;
-  private readonly hmacKey: KeyObject;
   private readonly verified = new Map<string, Principal>();
-  private readonly verifyOptions: JWTVerifyOptions;
+  private readonly hs256Verifier?: Verifier;
+  /** Keyed by our key object, so a key that is dropped from KeyService takes its verifier with it. */
+  private readonly keyVerifiers = new WeakMap<KeyObject, Verifier>();
 
   constructor(
     private readonly jwt: JwtService,
@@ -55,15 +61,7 @@ export class TokenService {
     private readonly keys?: KeyService,
   ) {
     this.secret = config.jwt.secret;
-    this.hmacKey = createSecretKey(config.jwt.secret);
-    this.verifyOptions = {
-      algorithms: config.jwt.acceptHs256 ? ['HS256', ...ASYMMETRIC_ALGS] : ASYMMETRIC_ALGS,
-      issuer: config.jwt.issuer,
-      audience: config.jwt.audience,
-      requiredClaims: ['exp', 'iat', 'sub', 'jti'],
-      // jose applies one tolerance to nbf and exp; exp gets none in hasValidClaims.
-      clockTolerance: CLOCK_LEEWAY_SECONDS,
-    };
+    if (config.jwt.acceptHs256) this.hs256Verifier = this.verifierFor('HS256', config.jwt.secret);
   }
 
   get accessTtlSeconds(): number {
@@ -113,20 +111,15 @@ export class TokenService {
     return this.jwt.sign(claims, { privateKey: key.privateKey as unknown as string, algorithm: key.alg, keyid: key.kid });
   }
 
-  /** The claims of a token verified before and not expired since: the guard's answer without waiting. */
-  knownAccessToken(token: string, now = Date.now()): Principal | undefined {
-    const cached = this.verified.get(token);
-    if (!cached) return undefined;
-    if (cached.exp > Math.floor(now / 1000)) return cached;
-    this.verified.delete(token);
-    return undefined;
-  }
-
   /** The claims of a valid, unexpired token of ours; undefined for anything else. */
-  async verifyAccessToken(token: string, now = Date.now()): Promise<Principal | undefined> {
-    const known = this.knownAccessToken(token, now);
-    if (known) return known;
-    const claims = await this.verifySignedToken(token, now);
+  verifyAccessToken(token: string, now = Date.now()): Principal | undefined {
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp > Math.floor(now / 1000)) return cached;
+      this.verified.delete(token);
+      return undefined;
+    }
+    const claims = this.verifySignedToken(token, now);
     if (claims) {
       if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims);
@@ -134,13 +127,21 @@ export class TokenService {
     return claims;
   }
 
-  private async verifySignedToken(token: string, now: number): Promise<Principal | undefined> {
+  private verifySignedToken(token: string, now: number): Principal | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
+    const verify = this.verifierOf(token);
+    if (!verify) return undefined;
     let claims: Record<string, unknown>;
+    // fast-jwt refuses by throwing, and the refusal is thrown away: skipping its stack trace makes a
+    // bogus token about twice as cheap to refuse. Synchronous, so nothing else runs with the limit at 0.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     try {
-      ({ payload: claims } = await jwtVerify(token, this.keyFor, { ...this.verifyOptions, currentDate: new Date(now) }));
+      claims = verify(token);
     } catch {
       return undefined;
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
     }
     if (!this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
     // Shared by every request that presents this token: nobody may change it.
@@ -149,19 +150,51 @@ export class TokenService {
   }
 
   /**
-   * The key a header may be verified with: the shared secret for HS256 (when accepted at all), else our
-   * own key named by kid and of the header's algorithm; never a key the token brings or points to.
-   * jose has already refused an algorithm outside the pinned list.
+   * The verifier a token's header may be checked with: the shared secret's for HS256 (when accepted at
+   * all), else the one of our own key named by kid and of the header's algorithm; never a key the token
+   * brings or points to.
    */
-  private readonly keyFor = (header: CompactJWSHeaderParameters): KeyObject => {
-    if (header.typ !== undefined && header.typ !== 'JWT') throw new Error('unexpected typ');
-    if (REFUSED_HEADER_PARAMS.some((param) => param in header)) throw new Error('key-carrying header');
-    if (header.alg === 'HS256') return this.hmacKey;
-    if (typeof header.kid !== 'string' || header.kid.length > 64) throw new Error('no usable kid');
+  private verifierOf(token: string): Verifier | undefined {
+    const firstDot = token.indexOf('.');
+    if (firstDot <= 0) return undefined;
+    const headerSegment = token.slice(0, firstDot);
+    if (headerSegment === HS256_HEADER) return this.hs256Verifier;
+    const header = decodeSegment(headerSegment);
+    if (!header) return undefined;
+    if (header.typ !== undefined && header.typ !== 'JWT') return undefined;
+    if (REFUSED_HEADER_PARAMS.some((param) => param in header)) return undefined;
+    if (header.alg === 'HS256') return this.hs256Verifier;
+    if (!ASYMMETRIC_ALGS.has(header.alg as string)) return undefined;
+    if (typeof header.kid !== 'string' || header.kid.length > 64) return undefined;
     const key = this.keys?.verificationKey(header.kid);
-    if (!key || key.alg !== header.alg) throw new Error('not one of our keys');
-    return key.publicKey;
-  };
+    if (!key || key.alg !== header.alg) return undefined;
+    let verify = this.keyVerifiers.get(key.publicKey);
+    if (!verify) {
+      verify = this.verifierFor(key.alg, key.publicKey.export({ format: 'pem', type: 'spki' }));
+      this.keyVerifiers.set(key.publicKey, verify);
+    }
+    return verify;
+  }
+
+  /**
+   * One algorithm per verifier. Times are left to hasValidClaims: fast-jwt fixes its clock when the
+   * verifier is made and gives exp the same leeway as nbf, where exp gets none here. Its own cache stays
+   * off: `verified` above is the one cache, bounded and keyed by the whole token. allowedIss/allowedAud
+   * skip an absent claim, hence iss and aud among the required ones.
+   */
+  private verifierFor(alg: Algorithm, key: string | Buffer): Verifier {
+    return createVerifier({
+      key,
+      algorithms: [alg],
+      allowedIss: this.config.jwt.issuer,
+      allowedAud: this.config.jwt.audience,
+      requiredClaims: ['exp', 'iat', 'sub', 'jti', 'iss', 'aud'],
+      ignoreExpiration: true,
+      ignoreNotBefore: true,
+      clockTolerance: 0,
+      cache: false,
+    }) as Verifier;
+  }
 
   private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {
     const { exp, iat, iat_ms, nbf, iss, aud, sub, sid, scope, jti, username } = claims;
@@ -176,5 +209,15 @@ export class TokenService {
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return false;
     if (username !== undefined && typeof username !== 'string') return false;
     return Array.isArray(scope) && scope.every((item) => typeof item === 'string');
+  }
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(segment)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
   }
 }
