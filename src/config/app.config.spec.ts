@@ -44,6 +44,15 @@ describe('loadConfig', () => {
     assert.equal(config.refreshTtlSeconds, 172800);
   });
 
+  it('accepts HS256 tokens with JWT_ALG=RS256|ES256 only while JWT_ACCEPT_HS256=true; HS256 itself always', () => {
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).jwt.acceptHs256, true);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), JWT_ALG: 'HS256', JWT_ACCEPT_HS256: 'false' }).jwt.acceptHs256, true);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), JWT_ALG: 'RS256' }).jwt.acceptHs256, false);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), JWT_ALG: 'ES256', JWT_ACCEPT_HS256: 'true' }).jwt.acceptHs256, true);
+    expectConfigError({ JWT_ALG: 'RS256', JWT_ACCEPT_HS256: 'sometimes' }, 'JWT_ACCEPT_HS256');
+    expectConfigError({ JWT_ACCEPT_HS256: 'sometimes' }, 'JWT_ACCEPT_HS256');
+  });
+
   it('names the variable when a value is bad', () => {
     expectConfigError({ PORT: 'eighty' }, 'PORT');
     expectConfigError({ PORT: '70000' }, 'PORT');

@@ -23,8 +23,10 @@ export interface DatabaseConfig {
 export type JwtAlg = 'HS256' | 'RS256' | 'ES256';
 
 export interface JwtConfig {
-  /** What new tokens are signed with. HS256 tokens are accepted whatever this is. */
+  /** What new tokens are signed with. */
   alg: JwtAlg;
+  /** With RS256/ES256: HS256 tokens are still accepted (while a deployment moves off the shared secret). Always true with HS256. */
+  acceptHs256: boolean;
   secret: Buffer;
   /** Encrypts the stored private keys of RS256/ES256. */
   keyEncryptionSecret: Buffer;
@@ -106,6 +108,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   const production = nodeEnv === 'production';
   const jwtSecret = readJwtSecret(read, dataDir, production);
+  const jwtAlg = read.oneOf('JWT_ALG', ['HS256', 'RS256', 'ES256'] as const, 'HS256');
   const adminPassword = read.optionalString('ADMIN_PASSWORD');
   if (production && adminPassword !== undefined && isWeakSecret(adminPassword, 12)) {
     throw new ConfigError('ADMIN_PASSWORD', 'is too weak for production (at least 12 characters, not a placeholder)');
@@ -128,7 +131,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       acquireTimeoutMs: read.integer('DB_ACQUIRE_TIMEOUT_MS', 2000, 100, 600_000),
     },
     jwt: {
-      alg: read.oneOf('JWT_ALG', ['HS256', 'RS256', 'ES256'] as const, 'HS256'),
+      alg: jwtAlg,
+      // Once moved to a key pair, the shared secret must stop being a signing key.
+      acceptHs256: read.boolean('JWT_ACCEPT_HS256', false) || jwtAlg === 'HS256',
       secret: jwtSecret,
       keyEncryptionSecret: readKeyEncryptionSecret(read, jwtSecret, production),
       issuer: read.string('JWT_ISSUER', 'identity-server'),

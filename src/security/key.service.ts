@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPair, JsonWebKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { DataSource, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
 import { SigningKey } from './entities/signing-key.entity';
+import { generateSigningKeyPair, PrivateKeyCipher, privateKeyPem } from './key-pair';
 
 export type AsymmetricAlg = 'RS256' | 'ES256';
 
@@ -20,7 +20,6 @@ export interface LoadedKey {
   encryptedPrivateKey: string;
 }
 
-const generate = promisify(generateKeyPair);
 const RELOAD_EVERY_MS = 10_000;
 const UNKNOWN_KID_RELOAD_MIN_MS = 1_000;
 
@@ -38,14 +37,14 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private candidates: LoadedKey[] = [];
   private lastReload = 0;
   private timer?: NodeJS.Timeout;
-  private readonly encryptionKey: Buffer;
+  private readonly cipher: PrivateKeyCipher;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.encryptionKey = createHash('sha256').update(config.jwt.keyEncryptionSecret).digest();
+    this.cipher = new PrivateKeyCipher(config.jwt.keyEncryptionSecret);
   }
 
   get asymmetric(): boolean {
@@ -67,7 +66,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
   /** The newest key whose activation time has come. */
   signingKey(now = Date.now()): LoadedKey | undefined {
     const key = this.candidates.find((candidate) => candidate.activatesAt <= now);
-    if (key && !key.privateKey) key.privateKey = createPrivateKey(this.decrypt(key.encryptedPrivateKey));
+    if (key && !key.privateKey) key.privateKey = createPrivateKey(this.cipher.decrypt(key.encryptedPrivateKey));
     return key;
   }
 
@@ -94,9 +93,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
   async rotate(activationDelayMs = this.config.keyActivationDelaySeconds * 1000): Promise<{ kid: string; alg: AsymmetricAlg; activatesAt: string }> {
     if (!this.asymmetric) throw new AppException('error.noKeysToRotate');
     const alg = this.config.jwt.alg as AsymmetricAlg;
-    const pair = alg === 'RS256' ? await generate('rsa', { modulusLength: 2048 }) : await generate('ec', { namedCurve: 'P-256' });
-    const kid = randomUUID();
-    const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+    const { kid, publicJwk, privateKey } = await generateSigningKeyPair(alg);
     const now = new Date();
     const activatesAt = new Date(now.getTime() + activationDelayMs);
     const lastTokenLifetime = Math.max(this.config.jwt.accessTtlSeconds, this.config.mintMaxTtlSeconds) + 60;
@@ -107,8 +104,8 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
       await repository.insert({
         kid,
         alg,
-        publicJwk: JSON.stringify(jwk),
-        privateKey: this.encrypt(pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+        publicJwk: JSON.stringify(publicJwk),
+        privateKey: this.cipher.encrypt(privateKeyPem(privateKey)),
         createdAt: now,
         activatesAt,
         retiredAt: null,
@@ -148,19 +145,5 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
       .where('k.expiresAt IS NULL OR k.expiresAt > :now', { now: new Date() })
       .orderBy('k.createdAt', 'ASC')
       .getMany();
-  }
-
-  private encrypt(plain: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.encryptionKey, iv);
-    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [iv, cipher.getAuthTag(), body].map((part) => part.toString('base64url')).join('.');
-  }
-
-  private decrypt(stored: string): string {
-    const [iv, tag, body] = stored.split('.').map((part) => Buffer.from(part, 'base64url'));
-    const decipher = createDecipheriv('aes-256-gcm', this.encryptionKey, iv);
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
   }
 }

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app.config';
 import { TokenService } from './token.service';
 
 const config = {
-  jwt: { secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'), issuer: 'iss-test', audience: 'aud-test', accessTtlSeconds: 900 },
+  jwt: { alg: 'HS256', acceptHs256: true, secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'), issuer: 'iss-test', audience: 'aud-test', accessTtlSeconds: 900 },
 } as AppConfig;
 const service = new TokenService(new JwtService(), config);
 const subject = { userId: 7, username: 'alice', sessionId: 'session-1', scopes: ['userMan', 'role'] };
@@ -93,6 +93,34 @@ describe('TokenService', () => {
   it('refuses malformed tokens without throwing', () => {
     for (const token of ['', '.', '..', 'a.b', 'a.b.c.d', 'a..c', '.b.c', '💥.💥.💥', 'eyJ.eyJ.' + 'A'.repeat(43), 'x'.repeat(10_000)]) {
       assert.equal(service.verifyAccessToken(token), undefined, token.slice(0, 20));
+    }
+  });
+
+  it('answers a token seen before from memory, until it expires', () => {
+    const now = Date.now();
+    const token = service.signAccessToken(subject, now);
+    const verified = service.verifyAccessToken(token, now);
+    assert.ok(verified);
+    assert.equal(service.verifyAccessToken(token, now + 1000), verified, 'the same frozen claims, from the cache');
+    assert.equal(service.verifyAccessToken(token, now + 900_000), undefined);
+  });
+
+  it('refuses alg none and, when only key pairs are accepted, HS256', () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const payload = { jti: 'j4', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
+    assert.equal(service.verifyAccessToken(`${b64({ alg: 'none' })}.${b64(payload)}.`), undefined);
+    const pairsOnly = new TokenService(new JwtService(), { jwt: { ...config.jwt, alg: 'RS256', acceptHs256: false } } as AppConfig);
+    assert.equal(pairsOnly.verifyAccessToken(forge({ alg: 'HS256' }, payload)), undefined);
+    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, payload)));
+  });
+
+  it('refuses a token missing any of iss, aud, sub, jti, exp, iat, sid or scope', () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const payload: Record<string, unknown> = { jti: 'j5', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
+    assert.ok(service.verifyAccessToken(forge({ alg: 'HS256', typ: 'JWT' }, payload)));
+    for (const claim of Object.keys(payload)) {
+      const { [claim]: _dropped, ...rest } = payload;
+      assert.equal(service.verifyAccessToken(forge({ alg: 'HS256', typ: 'JWT' }, rest)), undefined, claim);
     }
   });
 });
