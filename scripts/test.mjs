@@ -33,9 +33,7 @@ async function main(extraArgs) {
   await compile();
   const files = await collectTestFiles();
   if (files.length === 0) {
-    throw new Failure(
-      'No test files found (.test-build/src/**/*.spec.js, .test-build/test/**/*.e2e-spec.js).',
-    );
+    throw new Failure('No test files found (.test-build/src/**/*.spec.js, .test-build/test/**/*.e2e-spec.js).');
   }
 
   const env = { ...process.env, NODE_ENV: 'test' };
@@ -50,9 +48,7 @@ async function main(extraArgs) {
     env.TEST_DATABASE_URL = databaseUrl;
     console.log(`MySQL: ${await describeServer(databaseUrl)} (${origin})`);
   } else {
-    console.log(
-      'MySQL: skipped (no mariadbd/mysqld installed; set TEST_DATABASE_URL to use a server)',
-    );
+    console.log('MySQL: skipped (no mariadbd/mysqld installed; set TEST_DATABASE_URL to use a server)');
   }
 
   console.log(

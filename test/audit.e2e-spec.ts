@@ -23,7 +23,15 @@ for (const database of testDatabases()) {
     async function entries(query: string) {
       const response = await admin.get(`/audit?${query}`);
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      return response.body.data.list as Array<{ actor: string; action: string; target: string; outcome: string; ip: string; userAgent: string; details: Record<string, unknown> }>;
+      return response.body.data.list as Array<{
+        actor: string;
+        action: string;
+        target: string;
+        outcome: string;
+        ip: string;
+        userAgent: string;
+        details: Record<string, unknown>;
+      }>;
     }
 
     it('records logins, failures, refreshes, reuse and logouts', async () => {
@@ -114,7 +122,10 @@ for (const database of testDatabases()) {
       const closing = Date.now();
       await instance.app.close();
       const closedAfterMs = Date.now() - closing;
-      assert.deepEqual(await Promise.all(answers), users.map(() => 200));
+      assert.deepEqual(
+        await Promise.all(answers),
+        users.map(() => 200),
+      );
       assert.ok(closedAfterMs < 10_000, `closed after ${closedAfterMs} ms`);
       const logins = await t.dataSource.getRepository(AuditLog).countBy({ action: 'login', actor: In(users.map((user) => String(user.id))) });
       assert.equal(logins, users.length, 'every answered login is in audit_log');
@@ -128,13 +139,25 @@ for (const database of testDatabases()) {
       const prefix = uniqueName('mix');
       const work: Array<Promise<number>> = [];
       for (let i = 0; i < 20; i++) {
-        work.push(instance.http().post('/auth/login').send({ username: `${prefix}_${i}`, password: 'Wrong-Password-1' }).then((r) => r.status));
+        work.push(
+          instance
+            .http()
+            .post('/auth/login')
+            .send({ username: `${prefix}_${i}`, password: 'Wrong-Password-1' })
+            .then((r) => r.status),
+        );
         // A wrong current password: the change is refused and its transaction rolled back.
         work.push(self.put(`/user/${owner.id}`, { password: 'Brand-New-Secret-77', oldPassword: `Wrong-Old-${i}` }).then((r) => r.status));
       }
       const statuses = await Promise.all(work);
-      assert.deepEqual(statuses.filter((_, i) => i % 2 === 0), Array(20).fill(401));
-      assert.deepEqual(statuses.filter((_, i) => i % 2 === 1), Array(20).fill(400));
+      assert.deepEqual(
+        statuses.filter((_, i) => i % 2 === 0),
+        Array(20).fill(401),
+      );
+      assert.deepEqual(
+        statuses.filter((_, i) => i % 2 === 1),
+        Array(20).fill(400),
+      );
       await instance.app.close();
       const failedLogins = await t.dataSource.getRepository(AuditLog).countBy({ action: 'login_failed', actor: Like(`${prefix}_%`) });
       const refusedChanges = await t.dataSource.getRepository(AuditLog).countBy({ action: 'user_change', target: String(owner.id), outcome: 'failure' });

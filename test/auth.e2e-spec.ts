@@ -11,7 +11,6 @@ import { withApp } from './support/fixtures';
 import { ADMIN_PASSWORD, TestApp, testDatabases } from './support/test-app';
 import { createUser } from './support/users';
 
-
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
 for (const database of testDatabases()) {
@@ -49,10 +48,19 @@ for (const database of testDatabases()) {
         assert.equal(typeof payload.jti, 'string');
         assert.equal(typeof payload.sid, 'string');
         assert.equal(payload.exp! - payload.iat!, 15 * 60);
-        assert.deepEqual(
-          [...(payload.scope as string[])].sort(),
-          ['audit', 'disable', 'generateJwt', 'getJwt', 'keyMan', 'kickout', 'role', 'searchSession', 'sso', 'ticket', 'userMan'],
-        );
+        assert.deepEqual([...(payload.scope as string[])].sort(), [
+          'audit',
+          'disable',
+          'generateJwt',
+          'getJwt',
+          'keyMan',
+          'kickout',
+          'role',
+          'searchSession',
+          'sso',
+          'ticket',
+          'userMan',
+        ]);
 
         // Only the hash of the refresh token is stored, with the session's client.
         const session = await t.dataSource.getRepository(Session).findOneByOrFail({ id: payload.sid as string });
@@ -112,7 +120,10 @@ for (const database of testDatabases()) {
       it('refuses a password longer than 72 bytes that starts with the right 72', async () => {
         const prefix = 'é'.repeat(36); // 72 bytes in UTF-8
         const user = await createUser(t, { password: prefix });
-        const tooLong = await t.http().post('/auth/login').send({ username: user.username, password: prefix + 'x' });
+        const tooLong = await t
+          .http()
+          .post('/auth/login')
+          .send({ username: user.username, password: prefix + 'x' });
         assert.equal(tooLong.status, 401);
         assertEnvelope(tooLong.body, 401);
         const exact = await t.http().post('/auth/login').send({ username: user.username, password: prefix });
@@ -120,7 +131,11 @@ for (const database of testDatabases()) {
       });
 
       it('answers in English when Accept-Language prefers it', async () => {
-        const response = await t.http().post('/auth/login').set('Accept-Language', 'en-US,en;q=0.9,zh;q=0.5').send({ username: 'admin', password: 'nope-nope' });
+        const response = await t
+          .http()
+          .post('/auth/login')
+          .set('Accept-Language', 'en-US,en;q=0.9,zh;q=0.5')
+          .send({ username: 'admin', password: 'nope-nope' });
         assert.equal(response.status, 401);
         assert.equal(response.body.message, 'Invalid username or password.');
         const chinese = await t.http().post('/auth/login').set('Accept-Language', 'zh-CN,en;q=0.5').send({ username: 'admin', password: 'nope-nope' });
@@ -316,8 +331,14 @@ for (const database of testDatabases()) {
         assert.equal((await checkToken(t, session.accessToken)).status, 401);
         const stored = await t.dataSource.getRepository(Session).findOneByOrFail({ id: decodeJwt(session.accessToken).sid as string });
         assert.equal(stored.revokeReason, 'client_mismatch');
-        const audit = await t.http().get('/audit?action=session_bound_mismatch').set('Authorization', `Bearer ${(await login(t)).accessToken}`);
-        assert.ok(audit.body.data.list.some((entry: { details: { status: number } }) => entry.details.status === 403), 'the mismatch is in the audit log');
+        const audit = await t
+          .http()
+          .get('/audit?action=session_bound_mismatch')
+          .set('Authorization', `Bearer ${(await login(t)).accessToken}`);
+        assert.ok(
+          audit.body.data.list.some((entry: { details: { status: number } }) => entry.details.status === 403),
+          'the mismatch is in the audit log',
+        );
       });
 
       it('lets exactly one of several concurrent refreshes with one token win, and keeps the session', async () => {
@@ -354,7 +375,12 @@ for (const database of testDatabases()) {
       async function refreshFromElsewhere(overrides: Record<string, string>): Promise<number> {
         const behindProxy = await t.restart({ TRUST_PROXY: 'true', ...overrides });
         try {
-          const loggedIn = await behindProxy.http().post('/auth/login').set('User-Agent', USER_AGENT).set('X-Forwarded-For', '198.51.100.7').send({ username: 'admin', password: ADMIN_PASSWORD });
+          const loggedIn = await behindProxy
+            .http()
+            .post('/auth/login')
+            .set('User-Agent', USER_AGENT)
+            .set('X-Forwarded-For', '198.51.100.7')
+            .send({ username: 'admin', password: ADMIN_PASSWORD });
           const refreshToken = String(loggedIn.headers['x-refresh-token']);
           return (await refresh(behindProxy, refreshToken).set('X-Forwarded-For', '198.51.100.8')).status;
         } finally {

@@ -76,7 +76,18 @@ for (const database of testDatabases()) {
     describe('access tokens', () => {
       const claims = (overrides: Record<string, unknown> = {}) => {
         const now = Math.floor(Date.now() / 1000);
-        return { jti: 'j1', iss: t.config.jwt.issuer, aud: t.config.jwt.audience, sub: '1', sid: 'no-such-session', scope: ['userMan'], username: 'admin', iat: now, exp: now + 600, ...overrides };
+        return {
+          jti: 'j1',
+          iss: t.config.jwt.issuer,
+          aud: t.config.jwt.audience,
+          sub: '1',
+          sid: 'no-such-session',
+          scope: ['userMan'],
+          username: 'admin',
+          iat: now,
+          exp: now + 600,
+          ...overrides,
+        };
       };
       const sign = (payload: Record<string, unknown>, secret: Uint8Array = t.config.jwt.secret, header: Record<string, unknown> = {}) =>
         new SignJWT(payload).setProtectedHeader({ alg: 'HS256', typ: 'JWT', ...header }).sign(secret);
@@ -131,7 +142,10 @@ for (const database of testDatabases()) {
       }
 
       it('answers 431 in the envelope to a 100 KB token (over the 16 KB header limit)', async () => {
-        const response = await t.http().get('/test').set('Authorization', `Bearer ${'A'.repeat(100 * 1024)}`);
+        const response = await t
+          .http()
+          .get('/test')
+          .set('Authorization', `Bearer ${'A'.repeat(100 * 1024)}`);
         assert.equal(response.status, 431);
         assertEnvelope(response.body, 431);
       });

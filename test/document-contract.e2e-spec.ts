@@ -85,7 +85,20 @@ for (const database of testDatabases()) {
       ((await admin.get(`/perm?roleId=${roleId}`)).body.data.list as Array<{ permission: string }>).map((p) => p.permission).sort();
 
     /** The string fields of the document's user model: never null. */
-    const USER_STRING_FIELDS = ['username', 'nickname', 'avatar', 'phone', 'email', 'sex', 'status', 'loginIp', 'loginDate', 'createTime', 'updateTime', 'remark'];
+    const USER_STRING_FIELDS = [
+      'username',
+      'nickname',
+      'avatar',
+      'phone',
+      'email',
+      'sex',
+      'status',
+      'loginIp',
+      'loginDate',
+      'createTime',
+      'updateTime',
+      'remark',
+    ];
     function assertDocumentStrings(user: Record<string, unknown>, fields = USER_STRING_FIELDS) {
       for (const field of fields) assert.equal(typeof user[field], 'string', `${field} is a string: ${JSON.stringify(user)}`);
     }
@@ -108,7 +121,10 @@ for (const database of testDatabases()) {
         await admin.put('/perm', { roleId, permissions: ['userMan'] }).expect(200);
         const ofRole = await admin.get(`/perm?roleId=${roleId}`);
         assert.deepEqual(Object.keys(ofRole.body.data).sort(), ['list', 'total']);
-        assert.deepEqual(ofRole.body.data.list.map((p: { permission: string }) => p.permission), ['userMan']);
+        assert.deepEqual(
+          ofRole.body.data.list.map((p: { permission: string }) => p.permission),
+          ['userMan'],
+        );
         assert.equal((await admin.get('/perm?roleId=abc')).status, 400);
       });
     });
@@ -118,7 +134,12 @@ for (const database of testDatabases()) {
         const first = await register();
         const second = await register();
         for (const user of [first, second]) {
-          const set = await admin.put(`/user/${user.id}`, { nickname: 'x', email: `${user.username}@example.com`, phone: '13800000001'.slice(0, 8) + String(user.id).padStart(3, '0'), remark: 'r' });
+          const set = await admin.put(`/user/${user.id}`, {
+            nickname: 'x',
+            email: `${user.username}@example.com`,
+            phone: '13800000001'.slice(0, 8) + String(user.id).padStart(3, '0'),
+            remark: 'r',
+          });
           assert.equal(set.status, 200, JSON.stringify(set.body));
           const cleared = await admin.put(`/user/${user.id}`, { nickname: 'x', email: '', phone: '', remark: '', sex: '' });
           assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
@@ -184,7 +205,10 @@ for (const database of testDatabases()) {
       it('leaves a role or department field sent as "" or null in an update as it was, or clears its remark', async () => {
         const roleId = await createRole([], { remark: 'keep?' });
         const before = (await admin.get(`/role/${roleId}`)).body.data;
-        for (const body of [{ role_name: '', role_key: '', role_sort: '', status: '', remark: '' }, { role_name: null, roleKey: null, roleSort: null, status: null }]) {
+        for (const body of [
+          { role_name: '', role_key: '', role_sort: '', status: '', remark: '' },
+          { role_name: null, roleKey: null, roleSort: null, status: null },
+        ]) {
           const response = await admin.put(`/role/${roleId}`, body);
           assert.equal(response.status, 200, JSON.stringify(response.body));
           assert.equal(response.body.data.roleName, before.roleName);
@@ -228,7 +252,7 @@ for (const database of testDatabases()) {
         }
       });
 
-      it('answers the document\'s literal PUT /user/{uid} example with 400 naming the invalid fields, never a 500, and changes nothing', async () => {
+      it("answers the document's literal PUT /user/{uid} example with 400 naming the invalid fields, never a 500, and changes nothing", async () => {
         const user = await register();
         const example = {
           userId: 0,
@@ -267,7 +291,14 @@ for (const database of testDatabases()) {
           const payload = JSON.parse(Buffer.from(String(response.body.data).split('.')[1], 'base64url').toString());
           assert.equal(payload.exp, inAnHour);
         }
-        for (const expiresAt of [{ seconds: 'soon', nanos: '1' }, { seconds: String(inAnHour), nanos: 'x' }, { seconds: String(inAnHour), nanos: '-1' }, '12abc', `${inAnHour}.5`, true]) {
+        for (const expiresAt of [
+          { seconds: 'soon', nanos: '1' },
+          { seconds: String(inAnHour), nanos: 'x' },
+          { seconds: String(inAnHour), nanos: '-1' },
+          '12abc',
+          `${inAnHour}.5`,
+          true,
+        ]) {
           const response = await admin.post('/user/generateJwt', { subject: 'test1', expiresAt });
           assert.equal(response.status, 400, `${JSON.stringify(expiresAt)}: ${JSON.stringify(response.body)}`);
           assertEnvelope(response.body, 400);
@@ -284,7 +315,10 @@ for (const database of testDatabases()) {
         const set = await admin.put('/perm', { roleId: String(roleId), permissions: ['role'] });
         assert.equal(set.status, 200, JSON.stringify(set.body));
         assert.deepEqual(await permissionsOf(roleId), ['role']);
-        const page = await admin.get('/role/list').set('Content-Type', 'application/json').send(JSON.stringify({ pageNum: '1', pageSize: '1' }));
+        const page = await admin
+          .get('/role/list')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ pageNum: '1', pageSize: '1' }));
         assert.equal(page.status, 200, JSON.stringify(page.body));
         assert.equal(page.body.data.list.length, 1);
 
@@ -298,15 +332,29 @@ for (const database of testDatabases()) {
           const response = await (method === 'post' ? admin.post(path, body) : admin.put(path, body));
           assert.equal(response.status, 400, `${path} ${JSON.stringify(body)}: ${JSON.stringify(response.body)}`);
         }
-        assert.equal((await admin.get('/role/list').set('Content-Type', 'application/json').send(JSON.stringify({ pageSize: 'ten' }))).status, 400);
+        assert.equal(
+          (
+            await admin
+              .get('/role/list')
+              .set('Content-Type', 'application/json')
+              .send(JSON.stringify({ pageSize: 'ten' }))
+          ).status,
+          400,
+        );
         assert.equal((await admin.get('/user/list?pageSize=abc')).status, 400);
       });
     });
 
     describe('array parameters and GET bodies as clients send them', () => {
-      it('sets a role\'s permissions from permissions[]=a&permissions[]=b, permissions=a,b and repeated keys', async () => {
+      it("sets a role's permissions from permissions[]=a&permissions[]=b, permissions=a,b and repeated keys", async () => {
         const roleId = await createRole();
-        for (const query of ['permissions[]=userMan&permissions[]=role', 'permissions=userMan,role', 'permissions=userMan&permissions=role', 'permissions%5B%5D=userMan&permissions%5B%5D=role', 'permissions[0]=userMan&permissions[1]=role']) {
+        for (const query of [
+          'permissions[]=userMan&permissions[]=role',
+          'permissions=userMan,role',
+          'permissions=userMan&permissions=role',
+          'permissions%5B%5D=userMan&permissions%5B%5D=role',
+          'permissions[0]=userMan&permissions[1]=role',
+        ]) {
           await admin.put(`/perm?roleId=${roleId}&permissions=`).expect(200);
           assert.deepEqual(await permissionsOf(roleId), []);
           const response = await admin.put(`/perm?roleId=${roleId}&${query}`);
@@ -324,9 +372,15 @@ for (const database of testDatabases()) {
         const prefix = uniqueName('gb');
         const alice = await register(`${prefix}_alice`);
         await register(`${prefix}_bob`);
-        const viaBody = await admin.get('/user/list').set('Content-Type', 'application/json').send(JSON.stringify({ pageNum: 1, pageSize: 10, username: `${prefix}_ali`, phone: '', status: '' }));
+        const viaBody = await admin
+          .get('/user/list')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ pageNum: 1, pageSize: 10, username: `${prefix}_ali`, phone: '', status: '' }));
         assert.equal(viaBody.status, 200, JSON.stringify(viaBody.body));
-        assert.deepEqual(viaBody.body.data.list.map((u: { userId: number }) => u.userId), [alice.id]);
+        assert.deepEqual(
+          viaBody.body.data.list.map((u: { userId: number }) => u.userId),
+          [alice.id],
+        );
         const literal = await admin
           .get('/user/list')
           .set('Content-Type', 'application/json')
@@ -334,7 +388,10 @@ for (const database of testDatabases()) {
         assert.equal(literal.status, 200, JSON.stringify(literal.body));
         assert.equal(literal.body.data.total, 2);
         assert.equal(literal.body.data.list.length, 1);
-        const merged = await admin.get(`/user/list?username=${prefix}_bob`).set('Content-Type', 'application/json').send(JSON.stringify({ username: `${prefix}_alice`, pageSize: 5 }));
+        const merged = await admin
+          .get(`/user/list?username=${prefix}_bob`)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ username: `${prefix}_alice`, pageSize: 5 }));
         assert.equal(merged.body.data.total, 1);
         assert.equal(merged.body.data.list[0].username, `${prefix}_bob`, 'the query wins over the body');
         for (const bad of ['{"pageSize":1000}', '{"extra":1}', '{"pageNum":']) {

@@ -34,7 +34,10 @@ for (const database of testDatabases()) {
     it('seeds once: a restart adds nothing and keeps the password', async () => {
       const restarted = await t.restart({ ADMIN_PASSWORD: 'A-Different-Password-9' });
       assert.equal(await restarted.dataSource.getRepository(User).count(), 1);
-      assert.deepEqual((await restarted.dataSource.getRepository(Role).find({ order: { id: 'ASC' } })).map((r) => r.roleKey), ['admin', 'common']);
+      assert.deepEqual(
+        (await restarted.dataSource.getRepository(Role).find({ order: { id: 'ASC' } })).map((r) => r.roleKey),
+        ['admin', 'common'],
+      );
       assert.equal(await restarted.dataSource.getRepository(Permission).count(), BUILT_IN.length);
       await login(restarted);
       await restarted.app.close();

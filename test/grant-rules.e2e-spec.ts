@@ -179,7 +179,11 @@ for (const database of testDatabases()) {
         assert.deepEqual(await storedPermissions(other), ['role', 'userMan']);
 
         const holder = await userWith(['role', 'userMan', 'kickout']);
-        assert.equal((await holder.api.put('/perm', { roleId: other, permissions: ['kickout', 'userMan'] })).status, 200, 'a caller holding every scope, before and after, may');
+        assert.equal(
+          (await holder.api.put('/perm', { roleId: other, permissions: ['kickout', 'userMan'] })).status,
+          200,
+          'a caller holding every scope, before and after, may',
+        );
         assert.deepEqual(await storedPermissions(other), ['kickout', 'userMan']);
       });
 

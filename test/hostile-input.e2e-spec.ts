@@ -32,9 +32,30 @@ for (const database of testDatabases()) {
       const routes: Array<[string, (body: string) => ReturnType<ReturnType<TestApp['http']>['get']>]> = [
         ['POST /auth/login', (body) => t.http().post('/auth/login').set('Content-Type', 'application/json').send(body)],
         ['POST /user', (body) => t.http().post('/user').set('Content-Type', 'application/json').send(body)],
-        ['PUT /user/{uid}', (body) => t.http().put(`/user/${t.adminSession.userId}`).set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
-        ['POST /user/{uid}/bind', (body) => t.http().post(`/user/${t.adminSession.userId}/bind`).set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
-        ['GET /role/list with a body', (body) => t.http().get('/role/list').set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body)],
+        [
+          'PUT /user/{uid}',
+          (body) =>
+            t
+              .http()
+              .put(`/user/${t.adminSession.userId}`)
+              .set('Authorization', `Bearer ${t.adminSession.accessToken}`)
+              .set('Content-Type', 'application/json')
+              .send(body),
+        ],
+        [
+          'POST /user/{uid}/bind',
+          (body) =>
+            t
+              .http()
+              .post(`/user/${t.adminSession.userId}/bind`)
+              .set('Authorization', `Bearer ${t.adminSession.accessToken}`)
+              .set('Content-Type', 'application/json')
+              .send(body),
+        ],
+        [
+          'GET /role/list with a body',
+          (body) => t.http().get('/role/list').set('Authorization', `Bearer ${t.adminSession.accessToken}`).set('Content-Type', 'application/json').send(body),
+        ],
       ];
       for (const [route, send] of routes) {
         for (const kind of ['array', 'object'] as const) {
@@ -183,7 +204,9 @@ for (const database of testDatabases()) {
       }
 
       it('an Expect header it cannot meet → 417', async () => {
-        const response = await rawRequest('POST /auth/login HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+        const response = await rawRequest(
+          'POST /auth/login HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+        );
         assert.equal(response.status, 417);
         assertEnvelope(response.body, 417);
         assert.ok(response.headers['x-request-id']);
@@ -209,7 +232,10 @@ for (const database of testDatabases()) {
         ['a header name with a space', 'GET /test HTTP/1.1\r\nHost: x\r\nX Note: b\r\n'],
         ['an unknown method', 'FETCH /test HTTP/1.1\r\nHost: x\r\n'],
         ['a Content-Length that is not a number', 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n'],
-        ['both Content-Length and Transfer-Encoding', 'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n'],
+        [
+          'both Content-Length and Transfer-Encoding',
+          'POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n',
+        ],
       ]) {
         it(`${name} → 400 with a request id`, async () => {
           const response = await rawRequest(`${head}\r\n`);
@@ -263,9 +289,15 @@ for (const database of testDatabases()) {
         await createUser(t, { password: 'Needle-Pass-1234', username: name });
         const users = await client.get(`/user/list?username=${name.slice(3)}`);
         assert.equal(users.status, 200);
-        assert.deepEqual(users.body.data.list.map((u: { username: string }) => u.username), [name]);
+        assert.deepEqual(
+          users.body.data.list.map((u: { username: string }) => u.username),
+          [name],
+        );
         const roles = await client.get('/role/list?roleKey=admin');
-        assert.equal(roles.body.data.list.some((r: { roleKey: string }) => r.roleKey === 'admin'), true);
+        assert.equal(
+          roles.body.data.list.some((r: { roleKey: string }) => r.roleKey === 'admin'),
+          true,
+        );
         const fromBody = await client.get('/role/list').set('Content-Type', 'application/json').send('{"roleName":"no-such-role-name"}');
         assert.equal(fromBody.body.data.total, 0);
         const sessions = await client.get('/session?username=admi');

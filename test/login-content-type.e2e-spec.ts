@@ -16,7 +16,11 @@ for (const database of testDatabases()) {
     const foreignBodies: Array<[string, string, string]> = [
       ['a form-encoded login', 'application/x-www-form-urlencoded', new URLSearchParams(credentials).toString()],
       ['a text/plain login holding JSON', 'text/plain', JSON.stringify(credentials)],
-      ['a multipart login', 'multipart/form-data; boundary=XyZ', `--XyZ\r\nContent-Disposition: form-data; name="username"\r\n\r\nadmin\r\n--XyZ\r\nContent-Disposition: form-data; name="password"\r\n\r\n${ADMIN_PASSWORD}\r\n--XyZ--\r\n`],
+      [
+        'a multipart login',
+        'multipart/form-data; boundary=XyZ',
+        `--XyZ\r\nContent-Disposition: form-data; name="username"\r\n\r\nadmin\r\n--XyZ\r\nContent-Disposition: form-data; name="password"\r\n\r\n${ADMIN_PASSWORD}\r\n--XyZ--\r\n`,
+      ],
     ];
 
     for (const [name, contentType, body] of foreignBodies) {
@@ -84,7 +88,12 @@ for (const database of testDatabases()) {
 
     it('still logs out with an empty JSON body', async () => {
       const session = await login(t);
-      const loggedOut = await t.http().post('/auth/logout').set('Authorization', `Bearer ${session.accessToken}`).set('Content-Type', 'application/json').send('{}');
+      const loggedOut = await t
+        .http()
+        .post('/auth/logout')
+        .set('Authorization', `Bearer ${session.accessToken}`)
+        .set('Content-Type', 'application/json')
+        .send('{}');
       assert.equal(loggedOut.status, 200, JSON.stringify(loggedOut.body));
     });
   });

@@ -20,7 +20,13 @@ for (const database of testDatabases()) {
     });
 
     it('mints with the document’s body: server jti and iss, act of the minter, the caller’s scopes', async () => {
-      const response = await admin.post('/user/generateJwt', { jwtId: 'jwtId_z9l97', issuer: 'root', subject: 'test1', expiresAt: inAnHour(), audience: 'mfs' });
+      const response = await admin.post('/user/generateJwt', {
+        jwtId: 'jwtId_z9l97',
+        issuer: 'root',
+        subject: 'test1',
+        expiresAt: inAnHour(),
+        audience: 'mfs',
+      });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.deepEqual(Object.keys(response.body).sort(), ['code', 'data', 'message', 'msg']);
       assert.equal(response.body.message, '操作成功');
@@ -39,7 +45,11 @@ for (const database of testDatabases()) {
     });
 
     it('takes expiresAt as {seconds, nanos} and authorities as a subset of the caller’s scopes', async () => {
-      const response = await admin.post('/user/generateJwt', { subject: 'device-7', expiresAt: { seconds: String(inAnHour()), nanos: 1 }, authorities: ['kickout'] });
+      const response = await admin.post('/user/generateJwt', {
+        subject: 'device-7',
+        expiresAt: { seconds: String(inAnHour()), nanos: 1 },
+        authorities: ['kickout'],
+      });
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.deepEqual(decodeJwt(response.body.data).scope, ['kickout']);
     });

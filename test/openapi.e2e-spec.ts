@@ -35,7 +35,9 @@ function expectedSuccess(method: string, path: string): number {
 }
 
 function operationsOf(document: Document): Array<[string, string, Operation]> {
-  return Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]): [string, string, Operation] => [method, path, operation]));
+  return Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]): [string, string, Operation] => [method, path, operation]),
+  );
 }
 
 async function generateTypes(document: Document): Promise<string> {
@@ -48,7 +50,14 @@ function typeCheck(schema: string, source: string): string[] {
   try {
     writeFileSync(join(dir, 'schema.ts'), schema);
     writeFileSync(join(dir, 'answers.ts'), source);
-    const options: ts.CompilerOptions = { strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, skipLibCheck: true, types: [] };
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      skipLibCheck: true,
+      types: [],
+    };
     const program = ts.createProgram([join(dir, 'answers.ts')], options);
     const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => dir, getNewLine: () => '\n' };
     return ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.formatDiagnostic(diagnostic, host));
@@ -116,8 +125,13 @@ for (const database of testDatabases()) {
       });
 
       it('documents the tokens and the cookie that /auth/session and /auth/login send', () => {
-        for (const [path, status] of [['/auth/session', '204'], ['/auth/login', '200']] as const) {
-          const headers = Object.keys(document.paths[path].post.responses[status].headers ?? {}).map((h) => h.toLowerCase()).sort();
+        for (const [path, status] of [
+          ['/auth/session', '204'],
+          ['/auth/login', '200'],
+        ] as const) {
+          const headers = Object.keys(document.paths[path].post.responses[status].headers ?? {})
+            .map((h) => h.toLowerCase())
+            .sort();
           assert.deepEqual(headers, ['authorization', 'set-cookie', 'x-refresh-token'], path);
         }
       });
@@ -153,13 +167,28 @@ for (const database of testDatabases()) {
         record('get', '/user/info', await admin.get('/user/info'));
         record('get', '/user/list', await admin.get('/user/list?pageSize=100'));
 
-        const dept = record('post', '/dept', await admin.post('/dept', { parentId: 0, deptName: uniqueName('d'), orderNum: 1, status: '0', remark: 'dept note' }));
+        const dept = record(
+          'post',
+          '/dept',
+          await admin.post('/dept', { parentId: 0, deptName: uniqueName('d'), orderNum: 1, status: '0', remark: 'dept note' }),
+        );
         const deptId = dept.body.data.deptId as number;
         record('get', '/dept/{id}', await admin.get(`/dept/${deptId}`));
         record('put', '/dept/{id}', await admin.put(`/dept/${deptId}`, { orderNum: 2 }));
         record('get', '/dept/list', await admin.get('/dept/list'));
 
-        const role = record('post', '/role', await admin.post('/role', { role_name: uniqueName('r'), role_key: uniqueName('r'), role_sort: 3, remark: 'role note', data_scope: '2', dept_ids: [deptId] }));
+        const role = record(
+          'post',
+          '/role',
+          await admin.post('/role', {
+            role_name: uniqueName('r'),
+            role_key: uniqueName('r'),
+            role_sort: 3,
+            remark: 'role note',
+            data_scope: '2',
+            dept_ids: [deptId],
+          }),
+        );
         const roleId = role.body.data.roleId as number;
         record('get', '/role/{roleId}', await admin.get(`/role/${roleId}`));
         record('put', '/role/{roleId}', await admin.put(`/role/${roleId}`, { role_sort: 4 }));

@@ -87,7 +87,12 @@ describe('the server process', () => {
 
   it('answers in full every request it took while shutting down under load', async () => {
     // A database of its own: the admin of the test above has another password.
-    const server = await start({ DATA_DIR: join(dataDir, 'shutdown'), JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Shutdown-Admin-Pass-1', READ_CACHE_TTL_MS: '0' });
+    const server = await start({
+      DATA_DIR: join(dataDir, 'shutdown'),
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      ADMIN_PASSWORD: 'Shutdown-Admin-Pass-1',
+      READ_CACHE_TTL_MS: '0',
+    });
     await waitUntilHealthy(server);
     const login = await fetch(`${server.url}/auth/login`, {
       method: 'POST',

@@ -98,10 +98,7 @@ for (const database of testDatabases()) {
       it('lets exactly one of several concurrent registrations of a name win', async () => {
         const username = uniqueName('race');
         const responses = await Promise.all(Array.from({ length: 5 }, () => t.http().post('/user').send({ username, password: PASSWORD })));
-        assert.deepEqual(
-          responses.map((r) => r.status).sort(),
-          [201, 409, 409, 409, 409],
-        );
+        assert.deepEqual(responses.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
         assert.equal(await t.dataSource.getRepository(User).countBy({ username }), 1);
       });
 
@@ -119,7 +116,14 @@ for (const database of testDatabases()) {
         const api = as(t, session.accessToken);
         assert.equal((await api.get(`/user/${bob.id}`)).status, 403);
         assert.equal((await api.put(`/user/${bob.id}`, { nickname: 'x' })).status, 403);
-        const edited = await api.put(`/user/${alice.id}`, { nickname: 'Alice', email: `${alice.username}@example.com`, sex: '1', userId: 999, createBy: 5, loginIp: '1.2.3.4' });
+        const edited = await api.put(`/user/${alice.id}`, {
+          nickname: 'Alice',
+          email: `${alice.username}@example.com`,
+          sex: '1',
+          userId: 999,
+          createBy: 5,
+          loginIp: '1.2.3.4',
+        });
         assert.equal(edited.status, 200, JSON.stringify(edited.body));
         assert.equal(edited.body.data.nickname, 'Alice');
         assert.equal(edited.body.data.userId, alice.id);
@@ -203,12 +207,20 @@ for (const database of testDatabases()) {
         const r2 = await createRole([]);
         assert.equal((await admin.post(`/user/${user.id}/bind`, [r1, r2])).status, 200);
         const bound = async () =>
-          (await t.dataSource.getRepository(User).findOneOrFail({ where: { id: user.id }, relations: { roles: true } })).roles.map((r) => r.id).sort((x, y) => x - y);
-        assert.deepEqual(await bound(), [r1, r2].sort((x, y) => x - y));
+          (await t.dataSource.getRepository(User).findOneOrFail({ where: { id: user.id }, relations: { roles: true } })).roles
+            .map((r) => r.id)
+            .sort((x, y) => x - y);
+        assert.deepEqual(
+          await bound(),
+          [r1, r2].sort((x, y) => x - y),
+        );
         assert.equal((await admin.post(`/user/${user.id}/bind`, [r1, 999999])).status, 400);
         assert.equal((await admin.post(`/user/${user.id}/bind`, { roles: [r1] })).status, 400);
         assert.equal((await admin.post(`/user/${user.id}/bind`, ['1'])).status, 400);
-        assert.deepEqual(await bound(), [r1, r2].sort((x, y) => x - y));
+        assert.deepEqual(
+          await bound(),
+          [r1, r2].sort((x, y) => x - y),
+        );
 
         const manager = await userWith(['userMan']);
         const target = await register();
@@ -258,7 +270,19 @@ for (const database of testDatabases()) {
         assert.deepEqual(created.body.data.permissions, []);
         const fetched = await admin.get(`/role/${created.body.data.roleId}`);
         assert.equal(fetched.body.msg, '获取成功');
-        assert.deepEqual(Object.keys(fetched.body.data).sort(), ['createTime', 'dataScope', 'deptIds', 'menuIds', 'permissions', 'remark', 'roleId', 'roleKey', 'roleName', 'roleSort', 'status']);
+        assert.deepEqual(Object.keys(fetched.body.data).sort(), [
+          'createTime',
+          'dataScope',
+          'deptIds',
+          'menuIds',
+          'permissions',
+          'remark',
+          'roleId',
+          'roleKey',
+          'roleName',
+          'roleSort',
+          'status',
+        ]);
         const updated = await admin.put(`/role/${created.body.data.roleId}`, { role_name: '运维二', status: '1' });
         assert.equal(updated.status, 200);
         assert.equal(updated.body.data.roleName, '运维二');
@@ -301,7 +325,10 @@ for (const database of testDatabases()) {
           page.body.data.list.map((r: { roleSort: number }) => r.roleSort),
           [1, 2],
         );
-        const viaBody = await admin.get('/role/list').set('Content-Type', 'application/json').send(JSON.stringify({ pageNum: 2, pageSize: 2, roleName: tag, roleKey: '', status: '' }));
+        const viaBody = await admin
+          .get('/role/list')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ pageNum: 2, pageSize: 2, roleName: tag, roleKey: '', status: '' }));
         assert.equal(viaBody.status, 200, JSON.stringify(viaBody.body));
         assert.deepEqual(
           viaBody.body.data.list.map((r: { roleSort: number }) => r.roleSort),
@@ -397,7 +424,10 @@ for (const database of testDatabases()) {
         await admin.post(`/user/${user.id}/bind`, [roleId, custom]);
         const info = await as(t, (await login(t, user.username, user.password)).accessToken).get('/user/info');
         assert.equal(info.body.data.user.dataScope, '2');
-        assert.deepEqual(info.body.data.user.deptIds, [top.deptId, child.deptId, other.deptId].sort((x, y) => x - y));
+        assert.deepEqual(
+          info.body.data.user.deptIds,
+          [top.deptId, child.deptId, other.deptId].sort((x, y) => x - y),
+        );
       });
     });
 
@@ -418,7 +448,14 @@ for (const database of testDatabases()) {
       });
       it('refuses over-long strings, wrong types and unknown fields', async () => {
         const user = await register();
-        for (const body of [{ nickname: 'n'.repeat(65) }, { nickname: 5 }, { isAdmin: true }, { email: 'not-an-email' }, { avatar: 'javascript:alert(1)' }, { deptId: 'x' }]) {
+        for (const body of [
+          { nickname: 'n'.repeat(65) },
+          { nickname: 5 },
+          { isAdmin: true },
+          { email: 'not-an-email' },
+          { avatar: 'javascript:alert(1)' },
+          { deptId: 'x' },
+        ]) {
           const response = await admin.put(`/user/${user.id}`, body);
           assert.equal(response.status, 400, JSON.stringify(body));
           assertEnvelope(response.body, 400);

@@ -22,7 +22,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function revokeWithSlowClock(t: TestApp, session: LoggedIn, behindMs = 5 * MINUTE_MS): Promise<void> {
   const revokedAt = new Date(Date.now() - behindMs);
-  await t.dataSource.getRepository(Revocation).insert({ kind: 'session', subject: String(decodeJwt(session.accessToken).sid), revokedAt, expiresAt: new Date(revokedAt.getTime() + HOUR_MS) });
+  await t.dataSource
+    .getRepository(Revocation)
+    .insert({ kind: 'session', subject: String(decodeJwt(session.accessToken).sid), revokedAt, expiresAt: new Date(revokedAt.getTime() + HOUR_MS) });
 }
 
 /** A TCP relay between one instance and the database server, whose link the test can cut and restore. */
@@ -113,7 +115,10 @@ for (const database of testDatabases()) {
           assert.equal(health.status, 200);
           assertEnvelope(health.body, 200);
           assert.equal(typeof health.body.data.revocationLagMs, 'number');
-          assert.ok(health.body.data.revocationLagMs >= 0 && health.body.data.revocationLagMs < 1000, `lag ${health.body.data.revocationLagMs} ms with a 100 ms poll`);
+          assert.ok(
+            health.body.data.revocationLagMs >= 0 && health.body.data.revocationLagMs < 1000,
+            `lag ${health.body.data.revocationLagMs} ms with a 100 ms poll`,
+          );
         } finally {
           await t.close();
         }
@@ -203,12 +208,16 @@ for (const database of testDatabases()) {
           const stillDown = await cutInstance.http().get('/health');
           assert.equal(stillDown.status, 503);
           assert.ok(stillDown.body.data.revocationLagMs >= 1400, `lag while cut: ${JSON.stringify(stillDown.body.data)}`);
-          for (const session of [loggedOut, kickedOut, slowClock]) assert.equal((await checkToken(cutInstance, session.accessToken)).status, 204, 'nothing arrives while cut');
+          for (const session of [loggedOut, kickedOut, slowClock])
+            assert.equal((await checkToken(cutInstance, session.accessToken)).status, 204, 'nothing arrives while cut');
 
           relay.restore();
           const restoredAt = Date.now();
           for (const [name, session] of Object.entries({ loggedOut, kickedOut, slowClock })) {
-            assert.ok((await msUntilRefused(cutInstance, session.accessToken, restoredAt, 1000)) !== undefined, `${name}: refused within a second of the restore`);
+            assert.ok(
+              (await msUntilRefused(cutInstance, session.accessToken, restoredAt, 1000)) !== undefined,
+              `${name}: refused within a second of the restore`,
+            );
           }
           const up = await healthBecomes(cutInstance, 200, 2000);
           assert.ok(up.body.data.revocationLagMs < 1000, `lag after the restore: ${up.body.data.revocationLagMs}`);

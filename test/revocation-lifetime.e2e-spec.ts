@@ -29,7 +29,8 @@ for (const database of testDatabases()) {
     }
 
     /** The log rows about this session or user id. */
-    const logRows = (kind: 'session' | 'user', subject: string) => t.dataSource.getRepository(Revocation).find({ where: { kind, subject }, order: { id: 'ASC' } });
+    const logRows = (kind: 'session' | 'user', subject: string) =>
+      t.dataSource.getRepository(Revocation).find({ where: { kind, subject }, order: { id: 'ASC' } });
 
     /**
      * Time passes on this instance: 65 minutes, past both the old forgetting (access TTL + 60 s) and

@@ -26,84 +26,88 @@ async function redisReported(state: 'up' | 'down', ...instances: TestApp[]): Pro
 }
 
 for (const database of testDatabases()) {
-  describe(`revocations through Redis on ${database.name}`, { skip: redisServer ? false : 'no redis-server installed (Debian: apt-get install redis-server)' }, () => {
-    let redis: TestRedis;
-    before(async () => {
-      redis = await startTestRedis(redisServer!);
-    });
-    after(async () => {
-      await redis?.close();
-    });
+  describe(
+    `revocations through Redis on ${database.name}`,
+    { skip: redisServer ? false : 'no redis-server installed (Debian: apt-get install redis-server)' },
+    () => {
+      let redis: TestRedis;
+      before(async () => {
+        redis = await startTestRedis(redisServer!);
+      });
+      after(async () => {
+        await redis?.close();
+      });
 
-    it('carries a kick-out and a disable to another instance at once, without reading the log', async () => {
-      const t = await startTestApp(database, { REDIS_URL: redis.url, ...SLOW_POLL });
-      try {
-        const other = await t.restart();
-        await redisReported('up', t, other);
-        const admin = as(t, (await login(t)).accessToken);
+      it('carries a kick-out and a disable to another instance at once, without reading the log', async () => {
+        const t = await startTestApp(database, { REDIS_URL: redis.url, ...SLOW_POLL });
+        try {
+          const other = await t.restart();
+          await redisReported('up', t, other);
+          const admin = as(t, (await login(t)).accessToken);
 
-        const session = await registeredSession(t);
-        assert.equal((await checkToken(other, session.accessToken)).status, 204);
-        const started = Date.now();
-        assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
-        const refusedAfter = await msUntilRefused(other, session.accessToken, started, 1000);
-        assert.ok(refusedAfter !== undefined, 'the other instance refused the kicked-out token within a second');
+          const session = await registeredSession(t);
+          assert.equal((await checkToken(other, session.accessToken)).status, 204);
+          const started = Date.now();
+          assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
+          const refusedAfter = await msUntilRefused(other, session.accessToken, started, 1000);
+          assert.ok(refusedAfter !== undefined, 'the other instance refused the kicked-out token within a second');
 
-        const victim = await registeredSession(t);
-        assert.equal((await checkToken(other, victim.accessToken)).status, 204);
-        const disabledAt = Date.now();
-        assert.equal((await admin.post(`/user/${victim.userId}/disable`)).status, 200);
-        assert.ok((await msUntilRefused(other, victim.accessToken, disabledAt, 1000)) !== undefined, 'the disabled user’s token is refused within a second');
-      } finally {
-        await t.close();
-      }
-    });
+          const victim = await registeredSession(t);
+          assert.equal((await checkToken(other, victim.accessToken)).status, 204);
+          const disabledAt = Date.now();
+          assert.equal((await admin.post(`/user/${victim.userId}/disable`)).status, 200);
+          assert.ok((await msUntilRefused(other, victim.accessToken, disabledAt, 1000)) !== undefined, 'the disabled user’s token is refused within a second');
+        } finally {
+          await t.close();
+        }
+      });
 
-    it('reads the log at once when Redis comes back, and uses Redis again', async () => {
-      const t = await startTestApp(database, { REDIS_URL: redis.url, ...SLOW_POLL });
-      try {
-        const other = await t.restart();
-        await redisReported('up', t, other);
-        const admin = as(t, (await login(t)).accessToken);
-        const missed = await registeredSession(t);
-        const later = await registeredSession(t);
+      it('reads the log at once when Redis comes back, and uses Redis again', async () => {
+        const t = await startTestApp(database, { REDIS_URL: redis.url, ...SLOW_POLL });
+        try {
+          const other = await t.restart();
+          await redisReported('up', t, other);
+          const admin = as(t, (await login(t)).accessToken);
+          const missed = await registeredSession(t);
+          const later = await registeredSession(t);
 
-        await redis.stop();
-        await redisReported('down', t, other);
-        // Acknowledged while Redis is away: the log has it, the channel could not carry it.
-        assert.equal((await admin.delete(`/session/${decodeJwt(missed.accessToken).sid}`)).status, 200);
-        assert.equal((await checkToken(t, missed.accessToken)).status, 401);
+          await redis.stop();
+          await redisReported('down', t, other);
+          // Acknowledged while Redis is away: the log has it, the channel could not carry it.
+          assert.equal((await admin.delete(`/session/${decodeJwt(missed.accessToken).sid}`)).status, 200);
+          assert.equal((await checkToken(t, missed.accessToken)).status, 401);
 
-        await redis.start();
-        const back = Date.now();
-        await redisReported('up', other);
-        assert.ok((await msUntilRefused(other, missed.accessToken, back, 2000)) !== undefined, 'caught up from the log after Redis returned');
+          await redis.start();
+          const back = Date.now();
+          await redisReported('up', other);
+          assert.ok((await msUntilRefused(other, missed.accessToken, back, 2000)) !== undefined, 'caught up from the log after Redis returned');
 
-        await redisReported('up', t);
-        assert.equal((await checkToken(other, later.accessToken)).status, 204);
-        const started = Date.now();
-        assert.equal((await admin.delete(`/session/${decodeJwt(later.accessToken).sid}`)).status, 200);
-        assert.ok((await msUntilRefused(other, later.accessToken, started, 1000)) !== undefined, 'carried by Redis again');
-      } finally {
-        await t.close();
-      }
-    });
+          await redisReported('up', t);
+          assert.equal((await checkToken(other, later.accessToken)).status, 204);
+          const started = Date.now();
+          assert.equal((await admin.delete(`/session/${decodeJwt(later.accessToken).sid}`)).status, 200);
+          assert.ok((await msUntilRefused(other, later.accessToken, started, 1000)) !== undefined, 'carried by Redis again');
+        } finally {
+          await t.close();
+        }
+      });
 
-    it('starts without a reachable Redis and revokes through the log', async () => {
-      const nowhere = `redis://127.0.0.1:${await freePort()}`;
-      const t = await startTestApp(database, { REDIS_URL: nowhere, REVOCATION_POLL_MS: '200' });
-      try {
-        const other = await t.restart();
-        await redisReported('down', t, other);
-        const admin = as(t, (await login(t)).accessToken);
-        const session = await registeredSession(t);
-        assert.equal((await checkToken(other, session.accessToken)).status, 204);
-        const started = Date.now();
-        assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
-        assert.ok((await msUntilRefused(other, session.accessToken, started, 1000)) !== undefined, 'refused within a second through the log');
-      } finally {
-        await t.close();
-      }
-    });
-  });
+      it('starts without a reachable Redis and revokes through the log', async () => {
+        const nowhere = `redis://127.0.0.1:${await freePort()}`;
+        const t = await startTestApp(database, { REDIS_URL: nowhere, REVOCATION_POLL_MS: '200' });
+        try {
+          const other = await t.restart();
+          await redisReported('down', t, other);
+          const admin = as(t, (await login(t)).accessToken);
+          const session = await registeredSession(t);
+          assert.equal((await checkToken(other, session.accessToken)).status, 204);
+          const started = Date.now();
+          assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
+          assert.ok((await msUntilRefused(other, session.accessToken, started, 1000)) !== undefined, 'refused within a second through the log');
+        } finally {
+          await t.close();
+        }
+      });
+    },
+  );
 }

@@ -38,12 +38,22 @@ for (const database of testDatabases()) {
 
       it('POST /user/{uid}/bind names the element that is not a role id', async () => {
         const user = await createUser(t, { password: 'Some-Password-1' });
-        assert.deepEqual(await errorsOf('post', `/user/${user.id}/bind`, [0], 'en'), [{ field: 'body', messages: ['body[0] must be an id (a whole number from 1)'] }]);
+        assert.deepEqual(await errorsOf('post', `/user/${user.id}/bind`, [0], 'en'), [
+          { field: 'body', messages: ['body[0] must be an id (a whole number from 1)'] },
+        ]);
         assert.deepEqual(await errorsOf('post', `/user/${user.id}/bind`, [1, 'x', -2]), [
           { field: 'body', messages: ['body[1] 必须是 ID（从 1 开始的整数）', 'body[2] 必须是 ID（从 1 开始的整数）'] },
         ]);
         assert.deepEqual(await errorsOf('post', `/user/${user.id}/bind`, { roles: [1] }, 'en'), [{ field: 'body', messages: ['body must be an array'] }]);
-        assert.deepEqual(await errorsOf('post', `/user/${user.id}/bind`, Array.from({ length: 101 }, () => 1), 'en'), [{ field: 'body', messages: ['body must hold at most 100 items'] }]);
+        assert.deepEqual(
+          await errorsOf(
+            'post',
+            `/user/${user.id}/bind`,
+            Array.from({ length: 101 }, () => 1),
+            'en',
+          ),
+          [{ field: 'body', messages: ['body must hold at most 100 items'] }],
+        );
       });
 
       it('a wrong type says only the type; a too long value gives the limit; not an email, not in the list', async () => {
@@ -58,7 +68,9 @@ for (const database of testDatabases()) {
           { field: 'nickname', messages: ['nickname 最多 64 个字符'] },
           { field: 'deptId', messages: ['deptId 不能小于 1'] },
         ]);
-        assert.deepEqual(await errorsOf('put', `/user/${user.id}`, { nickname: 'x', isAdmin: true }, 'en'), [{ field: 'isAdmin', messages: ['isAdmin is not an accepted field'] }]);
+        assert.deepEqual(await errorsOf('put', `/user/${user.id}`, { nickname: 'x', isAdmin: true }, 'en'), [
+          { field: 'isAdmin', messages: ['isAdmin is not an accepted field'] },
+        ]);
       });
 
       it('array elements are named by their index', async () => {
@@ -72,8 +84,12 @@ for (const database of testDatabases()) {
 
       it('rules checked outside the DTOs, and GET bodies, answer the same way', async () => {
         assert.deepEqual(await errorsOf('post', '/role', { role_name: uniqueName('r') }, 'en'), [{ field: 'roleKey', messages: ['roleKey is required'] }]);
-        assert.deepEqual(await errorsOf('post', '/user', { username: uniqueName(), password: 'short' }, 'en'), [{ field: 'password', messages: ['password must be 8 to 64 characters long'] }]);
-        assert.deepEqual(await errorsOf('post', '/user', { username: 'a b', password: 'Long-Enough-Password-1' }), [{ field: 'username', messages: ['username 必须是 3 到 64 个字母、数字或 _ . - @'] }]);
+        assert.deepEqual(await errorsOf('post', '/user', { username: uniqueName(), password: 'short' }, 'en'), [
+          { field: 'password', messages: ['password must be 8 to 64 characters long'] },
+        ]);
+        assert.deepEqual(await errorsOf('post', '/user', { username: 'a b', password: 'Long-Enough-Password-1' }), [
+          { field: 'username', messages: ['username 必须是 3 到 64 个字母、数字或 _ . - @'] },
+        ]);
         const fromGetBody = await errorsOf('get', '/role/list', { status: '9', pageSize: 1000 }, 'en');
         assert.deepEqual(
           fromGetBody.sort((a, b) => a.field.localeCompare(b.field)),
@@ -82,13 +98,20 @@ for (const database of testDatabases()) {
             { field: 'status', messages: ['status must be one of: 0, 1'] },
           ],
         );
-        assert.deepEqual(await errorsOf('post', '/user/getJwt', { expiresAt: 'tomorrow' }, 'en'), [{ field: 'expiresAt', messages: ['expiresAt must be Unix seconds or {seconds, nanos}'] }]);
+        assert.deepEqual(await errorsOf('post', '/user/getJwt', { expiresAt: 'tomorrow' }, 'en'), [
+          { field: 'expiresAt', messages: ['expiresAt must be Unix seconds or {seconds, nanos}'] },
+        ]);
       });
 
       it('a Chinese answer holds no English rule text', async () => {
         const user = await createUser(t, { password: 'Some-Password-1' });
         const answers = [
-          await errorsOf('put', `/user/${user.id}`, { nickname: [], avatar: 'javascript:alert(1)', status: 3, deptId: 'x', remark: 'r'.repeat(501), extra: 1 }, 'zh'),
+          await errorsOf(
+            'put',
+            `/user/${user.id}`,
+            { nickname: [], avatar: 'javascript:alert(1)', status: 3, deptId: 'x', remark: 'r'.repeat(501), extra: 1 },
+            'zh',
+          ),
           await errorsOf('post', '/perm', { code: '1', name: '' }, 'zh'),
           await errorsOf('post', '/dept', { parentId: -1, orderNum: 1.5 }, 'zh'),
           await errorsOf('get', '/session?active=maybe&type=x&userId=abc', undefined, 'zh'),

@@ -43,7 +43,13 @@ export function childOutput(proc) {
 export function lastLines(proc, count) {
   const text = `${proc.output.stderr.text}${proc.output.stdout.text}`.trim();
   // Error log lines are long JSON with stacks; the start says what happened.
-  return text ? text.split('\n').slice(-count).map((line) => (line.length > 400 ? `${line.slice(0, 400)} ...` : line)).join('\n') : '(nothing)';
+  return text
+    ? text
+        .split('\n')
+        .slice(-count)
+        .map((line) => (line.length > 400 ? `${line.slice(0, 400)} ...` : line))
+        .join('\n')
+    : '(nothing)';
 }
 
 export async function stop(proc) {

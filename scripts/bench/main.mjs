@@ -30,7 +30,13 @@ async function main() {
 
   const app = await startApp(mainDatabase());
   const rsApp = await startApp(
-    { ...mainDatabase(), SQLITE_PATH: path.join(tmpDir, 'bench-rs256.sqlite'), JWT_ALG: 'RS256', JWT_ACCEPT_HS256: 'true', KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url') },
+    {
+      ...mainDatabase(),
+      SQLITE_PATH: path.join(tmpDir, 'bench-rs256.sqlite'),
+      JWT_ALG: 'RS256',
+      JWT_ACCEPT_HS256: 'true',
+      KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
+    },
     `${describeDatabase()}, JWT_ALG=RS256`,
   );
   const bare = await startBareFastify();
@@ -54,13 +60,30 @@ async function main() {
   // This VM's speed drifts from minute to minute (the host takes CPU back), so each ratio is taken from
   // two runs made back to back, in alternating order, round after round, and reported as the median of
   // the rounds' ratios. Each server is reported by its median round.
-  console.log(`\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} rounds of back-to-back pairs, ${SETTINGS.roundSeconds} s each):`);
+  console.log(
+    `\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} rounds of back-to-back pairs, ${SETTINGS.roundSeconds} s each):`,
+  );
   const contenders = {
     bare: { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
-    hs: { name: 'identity      GET /test (valid token)', proc: app.proc, opts: { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
-    rs: { name: 'identity      GET /test (RS256 token)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${rsToken}` } }, status: 204 },
+    hs: {
+      name: 'identity      GET /test (valid token)',
+      proc: app.proc,
+      opts: { url: `${app.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
+      status: 204,
+    },
+    rs: {
+      name: 'identity      GET /test (RS256 token)',
+      proc: rsApp.proc,
+      opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${rsToken}` } },
+      status: 204,
+    },
     // The same RS256 server with an HS256 token (same secret; JWT_ACCEPT_HS256 keeps it valid): the RS256 ratio compares one process with itself.
-    rsServerHs: { name: 'identity      GET /test (HS256 token, RS256 server)', proc: rsApp.proc, opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } }, status: 204 },
+    rsServerHs: {
+      name: 'identity      GET /test (HS256 token, RS256 server)',
+      proc: rsApp.proc,
+      opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
+      status: 204,
+    },
   };
   /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
   const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'] };
@@ -108,14 +131,13 @@ async function main() {
   );
   await stop(app.proc);
 
-
   // A failure here still leaves the figures above to report.
   const mysqlPhase = { skipped: null, error: null, origin: null, url: null, version: null, roles: null, userId: null, app: null, runs: [], targets: [] };
   try {
     await runMysqlPhase(measure, mysqlPhase);
   } catch (error) {
     if (interrupted) throw error;
-    mysqlPhase.error = error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? String(error);
+    mysqlPhase.error = error instanceof Failure || error instanceof MysqlServerError ? error.message : (error?.stack ?? String(error));
     console.log(`\nThe MySQL phase failed: ${mysqlPhase.error}`);
   } finally {
     if (mysqlPhase.app) await stop(mysqlPhase.app.proc);
@@ -123,9 +145,19 @@ async function main() {
   }
 
   const ratios = {
-    test: { name: 'GET /test (valid token) / bare Fastify, median of paired rounds', value: medianOf(pairRatios.test), rounds: pairRatios.test, target: TARGETS.test },
+    test: {
+      name: 'GET /test (valid token) / bare Fastify, median of paired rounds',
+      value: medianOf(pairRatios.test),
+      rounds: pairRatios.test,
+      target: TARGETS.test,
+    },
     login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
-    rs256: { name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds', value: medianOf(pairRatios.rs256), rounds: pairRatios.rs256, target: TARGETS.rs256 },
+    rs256: {
+      name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds',
+      value: medianOf(pairRatios.rs256),
+      rounds: pairRatios.rs256,
+      target: TARGETS.rs256,
+    },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
   printReport(runs, ratios, failed, busy, mysqlPhase);
@@ -136,7 +168,8 @@ async function main() {
     console.log(`\nLast lines the identity server on MySQL wrote (LOG_LEVEL=warn):\n${lastLines(mysqlPhase.app.proc, 20)}`);
   }
   if (mysqlPhase.error) throw new Failure(`The MySQL phase failed: ${mysqlPhase.error}`);
-  if (failed.length > 0) throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
+  if (failed.length > 0)
+    throw new Failure(`${failed.length} run(s) had errors or unexpected status codes: ${failed.map((r) => r.name.replace(/\s+/g, ' ')).join('; ')}`);
 }
 
 async function cleanUp() {
@@ -152,7 +185,10 @@ async function cleanUp() {
 
 // ---------------------------------------------------------------- entry
 
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
   process.on(signal, async () => {
     if (interrupted) return;
     markInterrupted();
@@ -170,7 +206,7 @@ try {
   await main();
 } catch (error) {
   exitCode = 1;
-  if (!interrupted) console.error(`\n${error instanceof Failure || error instanceof MysqlServerError ? error.message : error?.stack ?? error}`);
+  if (!interrupted) console.error(`\n${error instanceof Failure || error instanceof MysqlServerError ? error.message : (error?.stack ?? error)}`);
 } finally {
   if (!interrupted) await cleanUp();
 }

@@ -42,17 +42,25 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase) {
   }
 
   console.log('');
-  console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`);
+  console.log(
+    `node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim()}), UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`,
+  );
   console.log(`bcrypt rounds ${SETTINGS.bcryptRounds}, database ${describeDatabase()}`);
   if (mysqlPhase.version) {
     console.log(`MySQL phase: ${mysqlPhase.version} at ${mysqlPhase.url} (${mysqlPhase.origin}); ${mysqlPhase.roles} roles, user id ${mysqlPhase.userId}`);
   }
-  console.log(`CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}% ("others CPU": share of both CPUs used by other processes during each run)`);
+  console.log(
+    `CPU used by other processes before the runs: ${(busy * 100).toFixed(0)}% ("others CPU": share of both CPUs used by other processes during each run)`,
+  );
   const disturbed = runs.filter((r) => r.otherCpu > BUSY_WARNING);
   if (disturbed.length > 0) {
-    console.log(`WARNING: other processes used more than ${BUSY_WARNING * 100}% of the CPUs during ${disturbed.length} run(s) (marked !): those figures are low and the ratios unreliable; rerun on a quiet machine.`);
+    console.log(
+      `WARNING: other processes used more than ${BUSY_WARNING * 100}% of the CPUs during ${disturbed.length} run(s) (marked !): those figures are low and the ratios unreliable; rerun on a quiet machine.`,
+    );
   }
-  console.log(`${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, pipelining 1, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`);
+  console.log(
+    `${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, pipelining 1, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`,
+  );
   for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}; statuses ${JSON.stringify(run.statuses)}`);
 }
 
@@ -67,7 +75,13 @@ export async function writeResults(runs, ratios, failed, busy, mysqlPhase) {
     bcryptRounds: SETTINGS.bcryptRounds,
     database: SETTINGS.databaseUrl ? 'mysql' : 'sqlite',
     otherCpuLoad: busy,
-    settings: { duration: SETTINGS.duration, warmup: SETTINGS.warmupSeconds, connections: SETTINGS.connections, loginConnections: SETTINGS.loginConnections, pipelining: 1 },
+    settings: {
+      duration: SETTINGS.duration,
+      warmup: SETTINGS.warmupSeconds,
+      connections: SETTINGS.connections,
+      loginConnections: SETTINGS.loginConnections,
+      pipelining: 1,
+    },
     runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
     ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value !== null && r.value >= r.target }])),
     mysql: {

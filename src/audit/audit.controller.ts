@@ -17,7 +17,22 @@ export class AuditController {
   @ApiOperation({ summary: 'Read the audit log', description: 'Newest first. Filters: actor, action, target (contained), from, to.' })
   @ApiEnvelopeResponse(200, EnvelopeData.page(AuditEntryDto), {
     message: '查询成功',
-    example: { total: 1, list: [{ id: 42, time: '2026-01-01 12:00:00', actor: '1', action: 'kickout', target: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', ip: '10.0.0.8', userAgent: 'Mozilla/5.0', outcome: 'success', details: { method: 'DELETE', route: '/session/:id', status: 200 } }] },
+    example: {
+      total: 1,
+      list: [
+        {
+          id: 42,
+          time: '2026-01-01 12:00:00',
+          actor: '1',
+          action: 'kickout',
+          target: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+          ip: '10.0.0.8',
+          userAgent: 'Mozilla/5.0',
+          outcome: 'success',
+          details: { method: 'DELETE', route: '/session/:id', status: 200 },
+        },
+      ],
+    },
   })
   async search(@Query() query: AuditQueryDto): Promise<Reply<Page<AuditEntryDto>>> {
     return new Reply('query.success', await this.audit.search(query));

@@ -80,7 +80,11 @@ export class AuthController {
   @ApiHeader({ name: 'X-Refresh-Token', required: true, description: 'The current refresh token' })
   @ApiNoContentResponse({ description: 'New tokens in `Authorization`, `X-Refresh-Token` and the cookie', headers: sessionTokenHeaders('new ') })
   @ApiResponse({ status: 401, description: 'Missing, unequal, invalid, expired or reused refresh token', ...errorExample(401, '刷新令牌无效或已过期') })
-  @ApiResponse({ status: 403, description: 'User-Agent or IP differs from the login: the session is revoked', ...errorExample(403, '客户端与登录时不一致，会话已吊销') })
+  @ApiResponse({
+    status: 403,
+    description: 'User-Agent or IP differs from the login: the session is revoked',
+    ...errorExample(403, '客户端与登录时不一致，会话已吊销'),
+  })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const issued = await this.auth.refresh(refreshCookie(request), refreshHeader(request), clientOf(request));
     noteAudit(request, { actor: String(issued.userId) });

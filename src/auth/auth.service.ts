@@ -70,9 +70,7 @@ export class AuthService {
     const session = await this.transactions.run(async (manager) => {
       // The user row first: inserting the session takes a shared lock on it through the foreign key,
       // and two logins that both then asked to upgrade it would deadlock on MySQL.
-      await manager
-        .getRepository(User)
-        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(rehash ? { passwordHash: rehash } : {}) });
+      await manager.getRepository(User).update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(rehash ? { passwordHash: rehash } : {}) });
       const created = await manager.getRepository(Session).save(
         manager.getRepository(Session).create({
           id: randomUUID(),

@@ -15,7 +15,10 @@ function hasBody(request: FastifyRequest): boolean {
 class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const mediaType = String(request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mediaType = String(request.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     if (hasBody(request) && mediaType !== 'application/json') throw new AppException('error.unsupportedMediaType');
     return true;
   }

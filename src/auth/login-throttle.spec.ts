@@ -21,7 +21,15 @@ async function refusal(attempt: Promise<void>): Promise<number | undefined> {
 /** Whether the attempt is still waiting for its turn after the pending callbacks have run. */
 async function isWaiting(attempt: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
-  return (await Promise.race([attempt.then(() => 'settled', () => 'settled'), new Promise((resolve) => setImmediate(() => resolve(pending)))])) === pending;
+  return (
+    (await Promise.race([
+      attempt.then(
+        () => 'settled',
+        () => 'settled',
+      ),
+      new Promise((resolve) => setImmediate(() => resolve(pending))),
+    ])) === pending
+  );
 }
 
 describe('LoginThrottle', () => {
@@ -78,7 +86,10 @@ describe('LoginThrottle', () => {
         done++;
       }
     }
-    assert.deepEqual(await Promise.all(attempts.map((attempt) => refusal(attempt))), attempts.map(() => undefined));
+    assert.deepEqual(
+      await Promise.all(attempts.map((attempt) => refusal(attempt))),
+      attempts.map(() => undefined),
+    );
     assert.ok(done > 0, 'some attempts had to wait');
     throttle.onModuleDestroy();
   });

@@ -17,7 +17,11 @@ export const EnvelopeData = {
   string: (example?: string): DataSchema => ({ schema: { type: 'string', example }, models: [] }),
   /** `{total, list}` of a list route. */
   page: (item: Type<unknown>): DataSchema => ({
-    schema: { type: 'object', required: ['total', 'list'], properties: { total: { type: 'integer', example: 1 }, list: { type: 'array', items: { $ref: getSchemaPath(item) } } } },
+    schema: {
+      type: 'object',
+      required: ['total', 'list'],
+      properties: { total: { type: 'integer', example: 1 }, list: { type: 'array', items: { $ref: getSchemaPath(item) } } },
+    },
     models: [item],
   }),
   /** An object whose properties are DTOs or other shapes, all required. */

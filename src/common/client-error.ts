@@ -11,7 +11,8 @@ import { ErrorKey, message, preferredLanguage, statusOf } from './messages';
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const key: ErrorKey = error.code === 'HPE_HEADER_OVERFLOW' ? 'error.headersTooLarge' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'error.requestTimeout' : 'error.badRequest';
+  const key: ErrorKey =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'error.headersTooLarge' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'error.requestTimeout' : 'error.badRequest';
   if (socket.writable) socket.write(rawAnswer(key, 'zh'));
   socket.destroy(error);
 }
@@ -45,7 +46,9 @@ function refuse(request: IncomingMessage, response: ServerResponse, key: ErrorKe
  */
 export function answerNodeRefusalsInEnvelope(server: Server): void {
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => refuse(request, response, 'error.expectationFailed'));
-  server.on('connect', (request: IncomingMessage, socket: Socket) => socket.end(rawAnswer('error.methodNotAllowed', preferredLanguage(request.headers['accept-language']))));
+  server.on('connect', (request: IncomingMessage, socket: Socket) =>
+    socket.end(rawAnswer('error.methodNotAllowed', preferredLanguage(request.headers['accept-language']))),
+  );
   const [fastifyHandler] = server.listeners('request') as Array<(request: IncomingMessage, response: ServerResponse) => void>;
   if (!fastifyHandler) return;
   // Read by Node on each request; its types omit it.

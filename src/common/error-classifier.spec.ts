@@ -7,7 +7,12 @@ import { classifyError } from './error-classifier';
 
 describe('classifyError', () => {
   it('keeps the status and message of our own exceptions', () => {
-    assert.deepEqual(classifyError(new AppException('error.conflict', { field: 'x' })), { status: 409, messageKey: 'error.conflict', data: { field: 'x' }, unexpected: false });
+    assert.deepEqual(classifyError(new AppException('error.conflict', { field: 'x' })), {
+      status: 409,
+      messageKey: 'error.conflict',
+      data: { field: 'x' },
+      unexpected: false,
+    });
   });
 
   it('maps Nest HTTP exceptions by status', () => {

@@ -46,7 +46,15 @@ const DATABASE_DOWN_CODES = new Set([
   'SQLITE_READONLY',
 ]);
 
-const DATABASE_DOWN_MESSAGES = [/pool is closed/i, /connection is not established/i, /can't add new command when connection is in closed state/i, /connection lost/i, /database connection .*not open/i, /queue limit reached/i, /no connections available/i];
+const DATABASE_DOWN_MESSAGES = [
+  /pool is closed/i,
+  /connection is not established/i,
+  /can't add new command when connection is in closed state/i,
+  /connection lost/i,
+  /database connection .*not open/i,
+  /queue limit reached/i,
+  /no connections available/i,
+];
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;

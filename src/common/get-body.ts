@@ -35,9 +35,7 @@ function parseLenient(text: string): unknown {
     throw new AppException('error.malformedJson');
   }
   if (typeof value !== 'string') return value;
-  const literal = value
-    .replace(/([{,]\s*)([A-Za-z_$][\w$]*)\s*:/g, '$1"$2":')
-    .replace(/,\s*([}\]])/g, '$1');
+  const literal = value.replace(/([{,]\s*)([A-Za-z_$][\w$]*)\s*:/g, '$1"$2":').replace(/,\s*([}\]])/g, '$1');
   try {
     return JSON.parse(literal);
   } catch {

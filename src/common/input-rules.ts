@@ -19,7 +19,10 @@ const SkipWhenBlank = () => ValidateIf((_, value) => !isBlank(value));
  */
 export function Optional(): PropertyDecorator {
   // The raw value decides: a @Type() conversion may already have turned "" into 0 or an invalid date.
-  return applyDecorators(Transform(({ value, obj, key }) => (isBlank(obj[key]) ? undefined : value)), SkipWhenBlank());
+  return applyDecorators(
+    Transform(({ value, obj, key }) => (isBlank(obj[key]) ? undefined : value)),
+    SkipWhenBlank(),
+  );
 }
 
 /**
@@ -27,7 +30,10 @@ export function Optional(): PropertyDecorator {
  * email and phone are not hit by several empty values), and answered as "". In a creation it is the same as absent.
  */
 export function Clearable(): PropertyDecorator {
-  return applyDecorators(Transform(({ value, obj, key }) => (obj[key] === '' || obj[key] === null ? null : value)), SkipWhenBlank());
+  return applyDecorators(
+    Transform(({ value, obj, key }) => (obj[key] === '' || obj[key] === null ? null : value)),
+    SkipWhenBlank(),
+  );
 }
 
 /** Canonical decimal integers only: "1e1", "0x1", " 1" or "1.0" are not numbers here. */
@@ -51,7 +57,13 @@ export function CommaList(): PropertyDecorator {
   const toList = (value: unknown) => {
     const items = typeof value === 'string' ? [value] : value;
     if (!Array.isArray(items) || !items.every((item) => typeof item === 'string')) return value;
-    return items.flatMap((item: string) => item.split(',')).map((item) => item.trim()).filter((item) => item !== '');
+    return items
+      .flatMap((item: string) => item.split(','))
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   };
-  return applyDecorators(Transform(({ value }) => toList(value)), ValidateIf((_, value) => value !== undefined && value !== null));
+  return applyDecorators(
+    Transform(({ value }) => toList(value)),
+    ValidateIf((_, value) => value !== undefined && value !== null),
+  );
 }

@@ -73,7 +73,11 @@ const CATALOG = {
   'error.loginThrottled': [429, '登录失败次数过多，请稍后再试', 'Too many failed logins; try again later.'],
   'error.databaseUnavailable': [503, '数据库不可用，请稍后重试', 'The database is unavailable; try again later.'],
   'error.internal': [500, '服务器内部错误', 'Internal server error.'],
-  'error.refreshMissing': [401, '缺少刷新令牌（需要 token Cookie 与 X-Refresh-Token 请求头）', 'A refresh token is required in both the token cookie and the X-Refresh-Token header.'],
+  'error.refreshMissing': [
+    401,
+    '缺少刷新令牌（需要 token Cookie 与 X-Refresh-Token 请求头）',
+    'A refresh token is required in both the token cookie and the X-Refresh-Token header.',
+  ],
   'error.refreshMismatch': [401, 'Cookie 与 X-Refresh-Token 中的刷新令牌不一致', 'The token cookie and the X-Refresh-Token header differ.'],
   'error.refreshInvalid': [401, '刷新令牌无效或已过期', 'The refresh token is invalid or expired.'],
   'error.refreshRaced': [401, '刷新令牌已被并发请求使用', 'The refresh token was just used by a concurrent request.'],
@@ -81,9 +85,17 @@ const CATALOG = {
   'error.sessionBinding': [403, '客户端与登录时不一致，会话已吊销', 'The client differs from the one that logged in; the session has been revoked.'],
   'error.logoutUnauthenticated': [401, '未提供有效的访问令牌或刷新令牌', 'Neither a valid access token nor a valid refresh token was given.'],
   // Grant rules (issue 8, points 1, 2 and 14)
-  'error.cannotChangeRole': [403, '不能修改、绑定或删除拥有你所没有的权限的角色', 'You cannot change, bind, unbind or delete a role that holds a scope you do not hold yourself.'],
+  'error.cannotChangeRole': [
+    403,
+    '不能修改、绑定或删除拥有你所没有的权限的角色',
+    'You cannot change, bind, unbind or delete a role that holds a scope you do not hold yourself.',
+  ],
   'error.cannotRemovePermission': [403, '不能删除自己没有的权限', 'You cannot remove a permission you do not hold yourself.'],
-  'error.adminRoleComplete': [409, '管理员角色始终拥有全部权限，不能减少', 'The admin role always holds every permission of the catalog; its permissions cannot be reduced.'],
+  'error.adminRoleComplete': [
+    409,
+    '管理员角色始终拥有全部权限，不能减少',
+    'The admin role always holds every permission of the catalog; its permissions cannot be reduced.',
+  ],
   // Hostile input: nesting, URLs the HTTP layer refuses (issue 8, points 15 and 17)
   'error.tooDeep': [400, '请求体嵌套过深（最多 64 层）', 'The request body is nested too deeply (at most 64 levels).'],
   'error.badUrl': [400, '请求地址编码无效', 'The request URL is not validly percent-encoded.'],

@@ -13,7 +13,11 @@ describe('ParseIdPipe', () => {
 
   it('refuses every other spelling, and numbers it did not read itself, with 400', () => {
     for (const value of ['0x1', '1e0', ' 1', '1 ', '+1', '1.0', '0b1', '0o1', '01', '0', '-1', '', '2147483648', '99999999999', '１', 1, undefined]) {
-      assert.throws(() => pipe.transform(value), (error: unknown) => error instanceof AppException && error.status === 400 && error.messageKey === 'error.invalidId', String(value));
+      assert.throws(
+        () => pipe.transform(value),
+        (error: unknown) => error instanceof AppException && error.status === 400 && error.messageKey === 'error.invalidId',
+        String(value),
+      );
     }
   });
 

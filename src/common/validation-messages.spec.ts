@@ -11,7 +11,12 @@ function loadModulesWithRules(dir = join(__dirname, '..')): void {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) loadModulesWithRules(path);
-    else if (entry.name.endsWith('.js') && !entry.name.endsWith('.spec.js') && entry.name !== 'main.js' && readFileSync(path, 'utf8').includes('class-validator')) {
+    else if (
+      entry.name.endsWith('.js') &&
+      !entry.name.endsWith('.spec.js') &&
+      entry.name !== 'main.js' &&
+      readFileSync(path, 'utf8').includes('class-validator')
+    ) {
       // Loaded for the decorators' side effect on class-validator's metadata, by a path known only at run time.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(path);
@@ -71,9 +76,24 @@ describe('validation messages', () => {
   });
 
   it('renders rules as messages and leaves messages written elsewhere alone', () => {
-    const data = { errors: [{ field: 'password', rules: [{ rule: 'required' }] }, { field: 'x', messages: ['as is'] }] };
-    assert.deepEqual(localizeErrorData(data, 'zh'), { errors: [{ field: 'password', messages: ['password 不能为空'] }, { field: 'x', messages: ['as is'] }] });
-    assert.deepEqual(localizeErrorData(data, 'en'), { errors: [{ field: 'password', messages: ['password is required'] }, { field: 'x', messages: ['as is'] }] });
+    const data = {
+      errors: [
+        { field: 'password', rules: [{ rule: 'required' }] },
+        { field: 'x', messages: ['as is'] },
+      ],
+    };
+    assert.deepEqual(localizeErrorData(data, 'zh'), {
+      errors: [
+        { field: 'password', messages: ['password 不能为空'] },
+        { field: 'x', messages: ['as is'] },
+      ],
+    });
+    assert.deepEqual(localizeErrorData(data, 'en'), {
+      errors: [
+        { field: 'password', messages: ['password is required'] },
+        { field: 'x', messages: ['as is'] },
+      ],
+    });
     assert.equal(localizeErrorData(null, 'en'), null);
     assert.deepEqual(localizeErrorData({ retryAfter: 5 }, 'en'), { retryAfter: 5 });
   });

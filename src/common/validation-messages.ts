@@ -72,8 +72,14 @@ export const RULE_TEMPLATES: Record<string, readonly [Template, Template]> = {
  */
 export const FORMATS: Record<string, readonly [string, string]> = {
   // PERMISSION_CODE (permission.dto.ts) and ROLE_KEY (role.dto.ts).
-  '^[A-Za-z][A-Za-z0-9:_.-]{0,63}$': ['必须以字母开头，只含字母、数字和 : _ . -（最多 64 个字符）', 'must start with a letter and contain only letters, digits and : _ . - (at most 64)'],
-  '^[A-Za-z][A-Za-z0-9_:.-]{0,63}$': ['必须以字母开头，只含字母、数字和 _ : . -（最多 64 个字符）', 'must start with a letter and contain only letters, digits and _ : . - (at most 64)'],
+  '^[A-Za-z][A-Za-z0-9:_.-]{0,63}$': [
+    '必须以字母开头，只含字母、数字和 : _ . -（最多 64 个字符）',
+    'must start with a letter and contain only letters, digits and : _ . - (at most 64)',
+  ],
+  '^[A-Za-z][A-Za-z0-9_:.-]{0,63}$': [
+    '必须以字母开头，只含字母、数字和 _ : . -（最多 64 个字符）',
+    'must start with a letter and contain only letters, digits and _ : . - (at most 64)',
+  ],
   // USERNAME (user.dto.ts), checked after NFKC normalisation.
   '^[A-Za-z0-9_.@-]{3,64}$': ['必须是 3 到 64 个字母、数字或 _ . - @', 'must be 3 to 64 letters, digits or _ . - @'],
   // avatar and phone (user.dto.ts).

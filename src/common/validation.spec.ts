@@ -24,7 +24,13 @@ describe('flattenValidationErrors', () => {
   it('says only the type when the type is wrong, and every other rule with its arguments', async () => {
     assert.deepEqual(await rulesOf({ password: 12 }), [{ field: 'password', rules: [{ rule: 'isString', args: [] }] }]);
     const [email] = await rulesOf({ password: 'x', email: 'not-an-email-'.repeat(3) });
-    assert.deepEqual(email.rules.map((r) => [r.rule, r.args]).sort(), [['isEmail', [undefined]], ['maxLength', [20]]].sort());
+    assert.deepEqual(
+      email.rules.map((r) => [r.rule, r.args]).sort(),
+      [
+        ['isEmail', [undefined]],
+        ['maxLength', [20]],
+      ].sort(),
+    );
   });
 
   it('names the array elements that break a rule applied to each, once per element', async () => {

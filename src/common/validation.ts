@@ -42,7 +42,13 @@ function brokenRules(error: ValidationError): BrokenRule[] {
       if (!(found?.metadata.each && names.includes('isArray'))) whole.push({ rule: name, args });
       continue;
     }
-    const validationArguments: ValidationArguments = { targetName: error.target?.constructor.name ?? '', property: error.property, object: error.target ?? {}, value: error.value, constraints: args };
+    const validationArguments: ValidationArguments = {
+      targetName: error.target?.constructor.name ?? '',
+      property: error.property,
+      object: error.target ?? {},
+      value: error.value,
+      constraints: args,
+    };
     const failing = error.value.flatMap((element: unknown, index: number) => (found.constraint.instance.validate(element, validationArguments) ? [] : [index]));
     // The whole array broke it when no single element does.
     if (failing.length === 0) whole.push({ rule: name, args });

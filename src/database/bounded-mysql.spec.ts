@@ -12,7 +12,9 @@ function silentServer(): Promise<net.Server & { port: number; sockets: Set<net.S
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(Object.assign(server, { port: (server.address() as net.AddressInfo).port, sockets }))));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(Object.assign(server, { port: (server.address() as net.AddressInfo).port, sockets }))),
+  );
 }
 
 function acquire(mysql: BoundedMysql, port: number): Promise<{ error: unknown; ms: number }> {

@@ -21,7 +21,15 @@ import { Dept } from '../dept/entities/dept.entity';
 import { Revocation } from '../security/entities/revocation.entity';
 
 export const ENTITIES = [User, Role, Permission, Dept, Session, RefreshToken, Revocation, AuditLog, SigningKey];
-export const MIGRATIONS = [InitialSchema1763780000000, Departments1763790000000, RevocationLog1763800000000, MintedTokens1763810000000, AuditLog1763820000000, SigningKeys1763830000000, RevocationLifetime1763841100000];
+export const MIGRATIONS = [
+  InitialSchema1763780000000,
+  Departments1763790000000,
+  RevocationLog1763800000000,
+  MintedTokens1763810000000,
+  AuditLog1763820000000,
+  SigningKeys1763830000000,
+  RevocationLifetime1763841100000,
+];
 
 /** One description of the database for the app, the tests and the migration CLI (ormconfig.ts). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {

@@ -42,7 +42,10 @@ describe('ReadCache', () => {
 
   it('does not keep failures', async () => {
     const cache = new ReadCache<string, string>(60_000, 10);
-    await assert.rejects(cache.get('k', async () => Promise.reject(new Error('not found'))), /not found/);
+    await assert.rejects(
+      cache.get('k', async () => Promise.reject(new Error('not found'))),
+      /not found/,
+    );
     assert.equal(await cache.get('k', async () => 'found'), 'found');
   });
 
@@ -76,7 +79,8 @@ describe('ReadCaches', () => {
     const cached = async () => [await roles.get('k', async () => 'reloaded'), await users.get('k', async () => 'reloaded')];
 
     await fill();
-    for (const query of ['SELECT * FROM `sys_role`', 'UPDATE `sys_user_role` SET x = 1', 'INSERT INTO `audit_log` (a) VALUES (?)']) caches.afterQuery(event(query));
+    for (const query of ['SELECT * FROM `sys_role`', 'UPDATE `sys_user_role` SET x = 1', 'INSERT INTO `audit_log` (a) VALUES (?)'])
+      caches.afterQuery(event(query));
     caches.afterQuery(event('UPDATE `sys_role` SET `role_name` = ?', false));
     assert.deepEqual(await cached(), ['role', 'user'], 'reads, other tables and failed writes change nothing');
 

@@ -67,7 +67,15 @@ export class SeedService implements OnApplicationBootstrap {
     const repository = manager.getRepository(Role);
     let role = await repository.findOne({ where: { roleKey: ADMIN_ROLE_KEY }, relations: { permissions: true } });
     if (!role) {
-      role = repository.create({ roleName: '管理员', roleKey: ADMIN_ROLE_KEY, roleSort: 1, status: ROLE_STATUS_NORMAL, dataScope: DATA_SCOPE.all, remark: '超级管理员', permissions: [] });
+      role = repository.create({
+        roleName: '管理员',
+        roleKey: ADMIN_ROLE_KEY,
+        roleSort: 1,
+        status: ROLE_STATUS_NORMAL,
+        dataScope: DATA_SCOPE.all,
+        remark: '超级管理员',
+        permissions: [],
+      });
     }
     const held = new Set(role.permissions.map((p) => p.code));
     const missing = (await manager.getRepository(Permission).find()).filter((p) => !held.has(p.code));
@@ -82,7 +90,17 @@ export class SeedService implements OnApplicationBootstrap {
   private async ensureDefaultRole(manager: EntityManager): Promise<void> {
     const repository = manager.getRepository(Role);
     if (await repository.existsBy({ roleKey: this.config.defaultRoleKey })) return;
-    await repository.save(repository.create({ roleName: '普通用户', roleKey: this.config.defaultRoleKey, roleSort: 99, status: ROLE_STATUS_NORMAL, dataScope: DATA_SCOPE.self, remark: 'Given to self-registered users', permissions: [] }));
+    await repository.save(
+      repository.create({
+        roleName: '普通用户',
+        roleKey: this.config.defaultRoleKey,
+        roleSort: 99,
+        status: ROLE_STATUS_NORMAL,
+        dataScope: DATA_SCOPE.self,
+        remark: 'Given to self-registered users',
+        permissions: [],
+      }),
+    );
   }
 
   /** Only into an empty user table: a deleted or renamed administrator is not brought back. */

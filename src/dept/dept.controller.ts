@@ -10,7 +10,17 @@ import { actorIdOf, Principal } from '../security/principal';
 import { DeptService } from './dept.service';
 import { CreateDeptDto, DeptDto, UpdateDeptDto } from './dto/dept.dto';
 
-const deptExample = { deptId: 1, parentId: 0, ancestors: '0', deptPath: '0,1', deptName: '总公司', orderNum: 0, status: '0', createTime: '2023-01-01 12:00:00', remark: '' };
+const deptExample = {
+  deptId: 1,
+  parentId: 0,
+  ancestors: '0',
+  deptPath: '0,1',
+  deptName: '总公司',
+  orderNum: 0,
+  status: '0',
+  createTime: '2023-01-01 12:00:00',
+  remark: '',
+};
 
 @ApiTags('部门管理 Departments')
 @Controller('dept')

@@ -20,7 +20,8 @@ export class HealthStatusDto implements HealthStatus {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
   @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
   @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'Only with REDIS_URL' }) redis?: 'up' | 'down';
-  @ApiPropertyOptional({ example: 180, description: 'Milliseconds since the revocation log was last read; absent with REVOCATION_POLL_MS=0' }) revocationLagMs?: number;
+  @ApiPropertyOptional({ example: 180, description: 'Milliseconds since the revocation log was last read; absent with REVOCATION_POLL_MS=0' })
+  revocationLagMs?: number;
 }
 
 @ApiTags('Health')
@@ -39,7 +40,11 @@ export class HealthController {
     description: '`redis` is present only with REDIS_URL; when it is down, revocations travel through the database log alone',
     example: { status: 'ok', database: 'up', redis: 'up', revocationLagMs: 180 },
   })
-  @ApiResponse({ status: 503, description: 'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods' })
+  @ApiResponse({
+    status: 503,
+    description:
+      'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods',
+  })
   async check(): Promise<Reply<HealthStatus>> {
     const lagMs = this.revocations.lagMs();
     const lag = lagMs === undefined ? {} : { revocationLagMs: lagMs };

@@ -67,8 +67,14 @@ export class PermissionController {
   @Scopes('role')
   @Audited({ action: 'permission_change', keep: ['code', 'name'] })
   @HttpCode(200)
-  @ApiOperation({ summary: 'Add a permission to the catalog', description: 'So that deployments can define scopes of their own services. The admin role gets it at once; its holders’ next tokens carry it.' })
-  @ApiEnvelopeResponse(200, PermissionDto, { message: '新增成功', example: { ...permissionExample, name: '发布消息', permission: 'publish', description: 'Publish to the message bus' } })
+  @ApiOperation({
+    summary: 'Add a permission to the catalog',
+    description: 'So that deployments can define scopes of their own services. The admin role gets it at once; its holders’ next tokens carry it.',
+  })
+  @ApiEnvelopeResponse(200, PermissionDto, {
+    message: '新增成功',
+    example: { ...permissionExample, name: '发布消息', permission: 'publish', description: 'Publish to the message bus' },
+  })
   async create(@Body() body: CreatePermissionDto): Promise<Reply<PermissionDto>> {
     return new Reply('create.success', await this.permissions.create(body));
   }
@@ -78,7 +84,10 @@ export class PermissionController {
   @Audited({ action: 'permission_change', target: 'code' })
   @HttpCode(200)
   @ApiParam({ name: 'code', example: 'publish' })
-  @ApiOperation({ summary: 'Remove a permission that is not built in', description: '409 while a role other than admin holds it; 403 unless the caller holds it.' })
+  @ApiOperation({
+    summary: 'Remove a permission that is not built in',
+    description: '409 while a role other than admin holds it; 403 unless the caller holds it.',
+  })
   @ApiEnvelopeResponse(200, EnvelopeData.none, { message: '删除成功' })
   async remove(@CurrentPrincipal() caller: Principal, @Param('code') code: string): Promise<Reply<null>> {
     if (!PERMISSION_CODE.test(code)) throw invalidInput('code', 'matches', PERMISSION_CODE);

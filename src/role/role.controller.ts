@@ -14,7 +14,16 @@ import { actorIdOf, Principal } from '../security/principal';
 import { RoleBodyDto, RoleDetailDto, RoleDto, roleInput, RoleListQueryDto } from './dto/role.dto';
 import { RoleService } from './role.service';
 
-const roleExample = { roleId: 1, roleName: '管理员', roleKey: 'admin', roleSort: 1, status: '0', dataScope: '1', createTime: '2023-01-01 12:00:00', remark: '超级管理员' };
+const roleExample = {
+  roleId: 1,
+  roleName: '管理员',
+  roleKey: 'admin',
+  roleSort: 1,
+  status: '0',
+  dataScope: '1',
+  createTime: '2023-01-01 12:00:00',
+  remark: '超级管理员',
+};
 const roleDetailExample = { ...roleExample, permissions: ['userMan'], deptIds: [], menuIds: [] };
 
 @ApiTags('角色管理 Roles')
@@ -50,7 +59,10 @@ export class RoleController {
 
   @Post()
   @Scopes('role')
-  @Audited({ action: 'role_change', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
+  @Audited({
+    action: 'role_change',
+    keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'],
+  })
   @HttpCode(200)
   @ApiBody({ type: RoleBodyDto, examples: { document: { value: { role_name: '运维', role_key: 'ops', role_sort: 2, status: '0', remark: '运维人员' } } } })
   @ApiOperation({ summary: '新增角色 Create a role', description: 'role_name and role_key are required; a role starts without permissions (PUT /perm).' })
@@ -61,10 +73,18 @@ export class RoleController {
 
   @Put(':roleId')
   @Scopes('role')
-  @Audited({ action: 'role_change', target: 'roleId', keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'] })
+  @Audited({
+    action: 'role_change',
+    target: 'roleId',
+    keep: ['role_name', 'role_key', 'role_sort', 'status', 'data_scope', 'dept_ids', 'roleName', 'roleKey', 'roleSort', 'dataScope', 'deptIds'],
+  })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
-  @ApiOperation({ summary: '修改角色 Change a role', description: 'Only the given fields change. The admin role cannot be disabled or renamed (409); a role holding a scope the caller lacks cannot be changed (403).' })
+  @ApiOperation({
+    summary: '修改角色 Change a role',
+    description:
+      'Only the given fields change. The admin role cannot be disabled or renamed (409); a role holding a scope the caller lacks cannot be changed (403).',
+  })
   @ApiEnvelopeResponse(200, RoleDetailDto, { message: '修改成功', example: roleDetailExample })
   async update(@CurrentPrincipal() caller: Principal, @Param('roleId', ParseIdPipe) roleId: number, @Body() body: RoleBodyDto): Promise<Reply<RoleDetailDto>> {
     return new Reply('update.success', await this.roles.update(caller, roleId, roleInput(body)));
@@ -75,7 +95,10 @@ export class RoleController {
   @Audited({ action: 'role_change', target: 'roleId' })
   @HttpCode(200)
   @ApiParam({ name: 'roleId', example: 2 })
-  @ApiOperation({ summary: '删除角色 Delete a role', description: '409 while users are bound to it, and for the admin role; 403 when it holds a scope the caller lacks.' })
+  @ApiOperation({
+    summary: '删除角色 Delete a role',
+    description: '409 while users are bound to it, and for the admin role; 403 when it holds a scope the caller lacks.',
+  })
   @ApiEnvelopeResponse(200, EnvelopeData.none, { message: '删除成功' })
   async remove(@CurrentPrincipal() caller: Principal, @Param('roleId', ParseIdPipe) roleId: number): Promise<Reply<null>> {
     await this.roles.remove(caller, roleId);

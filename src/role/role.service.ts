@@ -86,7 +86,8 @@ export class RoleService {
 
   async create(callerId: number | null, input: RoleInput): Promise<RoleDetailDto> {
     const missing = (['roleName', 'roleKey'] as const).filter((field) => input[field] === undefined);
-    if (missing.length > 0) throw new AppException('error.validation', { errors: missing.map((field): FieldRules => ({ field, rules: [{ rule: 'required' }] })) });
+    if (missing.length > 0)
+      throw new AppException('error.validation', { errors: missing.map((field): FieldRules => ({ field, rules: [{ rule: 'required' }] })) });
     const id = await this.write(async (manager) => {
       const repository = manager.getRepository(Role);
       const role = repository.create({
@@ -110,7 +111,10 @@ export class RoleService {
   async update(caller: Principal, roleId: number, input: RoleInput): Promise<RoleDetailDto> {
     await this.write(async (manager) => {
       const role = await roleForChange(manager, roleId, { depts: true });
-      if (role.roleKey === ADMIN_ROLE_KEY && ((input.status !== undefined && input.status !== ROLE_STATUS_NORMAL) || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))) {
+      if (
+        role.roleKey === ADMIN_ROLE_KEY &&
+        ((input.status !== undefined && input.status !== ROLE_STATUS_NORMAL) || (input.roleKey !== undefined && input.roleKey !== ADMIN_ROLE_KEY))
+      ) {
         throw adminProtected();
       }
       assertCanChangeRoles(await heldScopes(manager, caller), role);

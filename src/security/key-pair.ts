@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHash, generateKeyPair as generateNodeKeyPair, JsonWebKey, KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  generateKeyPair as generateNodeKeyPair,
+  JsonWebKey,
+  KeyObject,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 
 export type KeyPairAlg = 'RS256' | 'RS512' | 'ES256';

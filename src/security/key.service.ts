@@ -55,7 +55,10 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
     await this.reload();
     // The first key of an empty database signs at once: no token exists that another instance must verify.
     if (this.asymmetric && this.candidates.length === 0) await this.rotate(0);
-    this.timer = setInterval(() => void this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`)), RELOAD_EVERY_MS);
+    this.timer = setInterval(
+      () => void this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`)),
+      RELOAD_EVERY_MS,
+    );
     this.timer.unref();
   }
 

@@ -37,8 +37,17 @@ export class KeysController {
   @Get('.well-known/jwks.json')
   @Public()
   @Header('Cache-Control', 'public, max-age=60')
-  @ApiOperation({ summary: 'The public keys of RS256/ES256 tokens (JWKS)', description: 'Empty with JWT_ALG=HS256. A rotated-out key stays until every token it signed has expired.' })
-  @ApiOkResponse({ description: 'A JWK Set, not in the envelope', schema: { ...JWK_SET_SCHEMA, example: { keys: [{ kty: 'RSA', n: '0vx7…', e: 'AQAB', kid: '9c901c45-0ef0-4bda-a4e2-8307012c0000', alg: 'RS256', use: 'sig' }] } } })
+  @ApiOperation({
+    summary: 'The public keys of RS256/ES256 tokens (JWKS)',
+    description: 'Empty with JWT_ALG=HS256. A rotated-out key stays until every token it signed has expired.',
+  })
+  @ApiOkResponse({
+    description: 'A JWK Set, not in the envelope',
+    schema: {
+      ...JWK_SET_SCHEMA,
+      example: { keys: [{ kty: 'RSA', n: '0vx7…', e: 'AQAB', kid: '9c901c45-0ef0-4bda-a4e2-8307012c0000', alg: 'RS256', use: 'sig' }] },
+    },
+  })
   jwks(): Promise<{ keys: object[] }> {
     return this.keys.jwks();
   }
@@ -47,7 +56,10 @@ export class KeysController {
   @Scopes('keyMan')
   @HttpCode(200)
   @Audited({ action: 'key_rotate' })
-  @ApiOperation({ summary: 'Rotate the signing key', description: 'A new key is published and starts signing; tokens signed before keep working. 409 with JWT_ALG=HS256.' })
+  @ApiOperation({
+    summary: 'Rotate the signing key',
+    description: 'A new key is published and starts signing; tokens signed before keep working. 409 with JWT_ALG=HS256.',
+  })
   @ApiEnvelopeResponse(200, RotatedKeyDto, { example: { kid: '9c901c45-0ef0-4bda-a4e2-8307012c0000', alg: 'RS256', activatesAt: '2026-01-01T12:00:30.000Z' } })
   async rotate(): Promise<Reply<{ kid: string; alg: string }>> {
     return new Reply('ok', await this.keys.rotate());

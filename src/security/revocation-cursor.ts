@@ -68,7 +68,10 @@ export class LogCursor {
       previous = id;
     }
     if (found.length > 0) this.highest = Math.max(this.highest, found[found.length - 1]);
-    this.gaps = mergeClosest(stillAwaited.sort((a, b) => a.from - b.from), MAX_GAPS);
+    this.gaps = mergeClosest(
+      stillAwaited.sort((a, b) => a.from - b.from),
+      MAX_GAPS,
+    );
   }
 }
 

@@ -86,8 +86,7 @@ function token(overrides: Partial<Principal> = {}): Principal {
 }
 
 /** A token of this build issued at `ms`, or (legacy) one of an older build with only whole seconds. */
-const issuedAt = (ms: number, legacy = false): Principal =>
-  token(legacy ? { iat: Math.floor(ms / 1000) } : { iat: Math.floor(ms / 1000), iat_ms: ms });
+const issuedAt = (ms: number, legacy = false): Principal => token(legacy ? { iat: Math.floor(ms / 1000) } : { iat: Math.floor(ms / 1000), iat_ms: ms });
 
 describe('RevocationService', () => {
   it('keeps a minted token’s revocation until the token has expired, not just an access token’s life', async () => {

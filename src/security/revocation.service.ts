@@ -219,7 +219,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
       const log = manager.getRepository(Revocation);
       const awaited = this.cursor.awaited;
       const found = awaited.length > 0 ? await log.find({ where: awaited.map(([from, to]) => ({ id: Between(from, to) })) }) : [];
-      for (let after = this.cursor.highestId; ; ) {
+      for (let after = this.cursor.highestId; ;) {
         const page = await log.find({ where: { id: MoreThan(after) }, order: { id: 'ASC' }, take: READ_PAGE_SIZE });
         found.push(...page);
         if (page.length < READ_PAGE_SIZE) return found;

@@ -6,7 +6,14 @@ import type { AppConfig } from '../config/app.config';
 import { TokenService } from './token.service';
 
 const config = {
-  jwt: { alg: 'HS256', acceptHs256: true, secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'), issuer: 'iss-test', audience: 'aud-test', accessTtlSeconds: 900 },
+  jwt: {
+    alg: 'HS256',
+    acceptHs256: true,
+    secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'),
+    issuer: 'iss-test',
+    audience: 'aud-test',
+    accessTtlSeconds: 900,
+  },
 } as AppConfig;
 const service = new TokenService(new JwtService(), config);
 const subject = { userId: 7, username: 'alice', sessionId: 'session-1', scopes: ['userMan', 'role'] };

@@ -39,7 +39,10 @@ export class MintController {
   @Scopes('getJwt')
   @Audited({ action: 'mint', keep: MINT_KEEP })
   @HttpCode(200)
-  @ApiOperation({ summary: 'getJwt: a personal access token for the caller', description: 'For scripts: the caller’s own identity, a subset of its scopes, the same limits as generateJwt.' })
+  @ApiOperation({
+    summary: 'getJwt: a personal access token for the caller',
+    description: 'For scripts: the caller’s own identity, a subset of its scopes, the same limits as generateJwt.',
+  })
   @ApiEnvelopeResponse(200, tokenData, { description: 'The token (JWT)' })
   async personal(@CurrentPrincipal() caller: Principal, @Body() body: PersonalTokenDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
     const minted = await this.mint.personal(caller, body, clientOf(request));

@@ -75,15 +75,18 @@ export class MintService {
         mintedBy,
       });
     });
-    const token = this.tokens.signMintedToken({
-      id,
-      subject: target.subject,
-      audience,
-      scopes,
-      expiresAt,
-      username: target.username,
-      actor: target.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
-    }, now);
+    const token = this.tokens.signMintedToken(
+      {
+        id,
+        subject: target.subject,
+        audience,
+        scopes,
+        expiresAt,
+        username: target.username,
+        actor: target.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
+      },
+      now,
+    );
     return { id, token };
   }
 }

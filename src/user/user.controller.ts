@@ -70,7 +70,8 @@ export class UserController {
   @Scopes('userMan')
   @ApiOperation({
     summary: 'List users',
-    description: 'Filters: username and phone (contained), status, deptId; from the query string, or from a JSON body sent with the GET as GET /role/list takes them.',
+    description:
+      'Filters: username and phone (contained), status, deptId; from the query string, or from a JSON body sent with the GET as GET /role/list takes them.',
   })
   @ApiQuery({ type: UserListQueryDto })
   @ApiEnvelopeResponse(200, EnvelopeData.page(UserDto), { message: '查询成功', example: { total: 1, list: [userExample] } })
@@ -87,18 +88,18 @@ export class UserController {
     message: '获取成功',
     example: {
       user: {
-            id: 1,
-            userId: 1,
-            username: 'admin',
-            nickname: '管理员',
-            avatar: null,
-            email: 'admin@example.com',
-            deptId: 1,
-            deptName: '总公司',
-            deptPath: '0,1',
-            roles: ['管理员'],
-            permissions: ['role', 'userMan'],
-            dataScope: '1',
+        id: 1,
+        userId: 1,
+        username: 'admin',
+        nickname: '管理员',
+        avatar: null,
+        email: 'admin@example.com',
+        deptId: 1,
+        deptName: '总公司',
+        deptPath: '0,1',
+        roles: ['管理员'],
+        permissions: ['role', 'userMan'],
+        dataScope: '1',
         deptIds: [1, 2, 3],
       },
     },
@@ -118,7 +119,11 @@ export class UserController {
 
   @Put(':uid')
   @Scopes()
-  @Audited({ action: 'user_change', target: 'uid', keep: ['username', 'nickname', 'avatar', 'phone', 'email', 'sex', 'status', 'deptId', 'employeeNo', 'remark'] })
+  @Audited({
+    action: 'user_change',
+    target: 'uid',
+    keep: ['username', 'nickname', 'avatar', 'phone', 'email', 'sex', 'status', 'deptId', 'employeeNo', 'remark'],
+  })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiOperation({
@@ -148,7 +153,11 @@ export class UserController {
   @Audited({ action: 'kickout', target: 'uid' })
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
-  @ApiOperation({ summary: 'End all of a user’s sessions', description: 'Its access tokens are refused on the next request; its refresh tokens no longer work. 403 when the user holds a scope the caller lacks (as DELETE /session/{id}).' })
+  @ApiOperation({
+    summary: 'End all of a user’s sessions',
+    description:
+      'Its access tokens are refused on the next request; its refresh tokens no longer work. 403 when the user holds a scope the caller lacks (as DELETE /session/{id}).',
+  })
   @ApiEnvelopeResponse(200, EnvelopeData.none)
   async kickout(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number): Promise<Reply<null>> {
     await this.users.kickoutAll(caller, uid);
@@ -183,7 +192,11 @@ export class UserController {
   @HttpCode(200)
   @ApiParam({ name: 'uid', example: 2 })
   @ApiBody({ schema: { type: 'array', items: { type: 'integer' }, example: [2, 3] } })
-  @ApiOperation({ summary: '绑定角色 Set a user’s roles', description: 'The roles become exactly this set. Unknown ids → 400; a role added or removed that holds a scope the caller lacks, or a user holding one, → 403.' })
+  @ApiOperation({
+    summary: '绑定角色 Set a user’s roles',
+    description:
+      'The roles become exactly this set. Unknown ids → 400; a role added or removed that holds a scope the caller lacks, or a user holding one, → 403.',
+  })
   @ApiEnvelopeResponse(200, EnvelopeData.none, { message: '修改成功' })
   async bind(@CurrentPrincipal() caller: Principal, @Param('uid', ParseIdPipe) uid: number, @Body() body: unknown): Promise<Reply<null>> {
     await this.users.bindRoles(caller, uid, roleIdList(body));

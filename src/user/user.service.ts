@@ -83,7 +83,13 @@ export class UserService {
     const id = await this.write(async (manager) => {
       const defaultRole = await manager.getRepository(Role).findOneBy({ roleKey: this.config.defaultRoleKey });
       const users = manager.getRepository(User);
-      const user = users.create({ username: name, usernameKey: usernameKey(name), passwordHash, status: USER_STATUS_NORMAL, roles: defaultRole ? [defaultRole] : [] });
+      const user = users.create({
+        username: name,
+        usernameKey: usernameKey(name),
+        passwordHash,
+        status: USER_STATUS_NORMAL,
+        roles: defaultRole ? [defaultRole] : [],
+      });
       return (await users.save(user)).id;
     });
     return { id, username: name };

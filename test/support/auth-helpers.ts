@@ -33,8 +33,11 @@ export function checkToken(t: TestApp, accessToken: string) {
   return t.http().get('/test').set('Authorization', `Bearer ${accessToken}`);
 }
 
-export function assertEnvelope(body: unknown, code: number): // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  asserts body is { code: number; message: string; msg: string; data: any } {
+export function assertEnvelope(
+  body: unknown,
+  code: number,
+): // eslint-disable-next-line @typescript-eslint/no-explicit-any
+asserts body is { code: number; message: string; msg: string; data: any } {
   const envelope = body as Record<string, unknown>;
   assert.equal(envelope.code, code, JSON.stringify(body));
   assert.equal(typeof envelope.message, 'string');
@@ -49,8 +52,18 @@ export function as(t: TestApp, accessToken: string) {
   const auth = `Bearer ${accessToken}`;
   return {
     get: (path: string) => t.http().get(path).set('Authorization', auth),
-    post: (path: string, body?: unknown) => t.http().post(path).set('Authorization', auth).send(body as object),
-    put: (path: string, body?: unknown) => t.http().put(path).set('Authorization', auth).send(body as object),
+    post: (path: string, body?: unknown) =>
+      t
+        .http()
+        .post(path)
+        .set('Authorization', auth)
+        .send(body as object),
+    put: (path: string, body?: unknown) =>
+      t
+        .http()
+        .put(path)
+        .set('Authorization', auth)
+        .send(body as object),
     delete: (path: string) => t.http().delete(path).set('Authorization', auth),
   };
 }

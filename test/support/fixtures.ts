@@ -56,7 +56,12 @@ export function userFixtures(t: TestApp, admin: Api) {
     return { ...user, roleId, session, api: as(t, session.accessToken) };
   }
 
-  return { register: (username?: string, password?: string) => register(t, username, password), registeredSession: () => registeredSession(t), createRole, userWith };
+  return {
+    register: (username?: string, password?: string) => register(t, username, password),
+    registeredSession: () => registeredSession(t),
+    createRole,
+    userWith,
+  };
 }
 
 /** The application of a suite, usable wherever a TestApp is, with its administrator and user fixtures. */

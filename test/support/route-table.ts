@@ -18,7 +18,9 @@ export function routeAccessTable(app: INestApplication): Record<string, string> 
         if (typeof handler !== 'function' || name === 'constructor') continue;
         const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (method === undefined) continue;
-        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].filter((p) => p && p !== '/').join('/')}`.replace(/\/+/g, '/').replace(/:(\w+)/g, '{$1}');
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].filter((p) => p && p !== '/').join('/')}`
+          .replace(/\/+/g, '/')
+          .replace(/:(\w+)/g, '{$1}');
         const targets = [handler, controller];
         const isPublic = reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
         const scopes = reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, targets) ?? [];

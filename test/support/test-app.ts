@@ -48,7 +48,12 @@ async function createStorage(database: TestDatabase): Promise<Storage> {
   }
   const server = new URL(database.serverUrl ?? process.env.TEST_DATABASE_URL!);
   const name = `identity_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const admin = await mysql.createConnection({ host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) });
+  const admin = await mysql.createConnection({
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username),
+    password: decodeURIComponent(server.password),
+  });
   // The server's default character set (latin1 on a bare MariaDB): the migration must cope with it.
   await admin.query(`CREATE DATABASE \`${name}\``);
   await admin.end();
@@ -57,7 +62,12 @@ async function createStorage(database: TestDatabase): Promise<Storage> {
   return {
     env: { DB_TYPE: 'mysql', DATABASE_URL: url.toString(), DATA_DIR: dataDir },
     drop: async () => {
-      const connection = await mysql.createConnection({ host: server.hostname, port: Number(server.port || 3306), user: decodeURIComponent(server.username), password: decodeURIComponent(server.password) });
+      const connection = await mysql.createConnection({
+        host: server.hostname,
+        port: Number(server.port || 3306),
+        user: decodeURIComponent(server.username),
+        password: decodeURIComponent(server.password),
+      });
       await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await connection.end();
       rmSync(dataDir, { recursive: true, force: true });

@@ -9,7 +9,10 @@ export function uniqueName(prefix = 'user'): string {
 }
 
 /** A user written straight into the database, for tests that need one the API cannot make yet. */
-export async function createUser(t: TestApp, options: { password: string; status?: string; roleKeys?: string[]; rounds?: number; username?: string }): Promise<User> {
+export async function createUser(
+  t: TestApp,
+  options: { password: string; status?: string; roleKeys?: string[]; rounds?: number; username?: string },
+): Promise<User> {
   const username = options.username ?? uniqueName();
   const roles = options.roleKeys?.length ? await t.dataSource.getRepository(Role).findBy(options.roleKeys.map((roleKey) => ({ roleKey }))) : [];
   const users = t.dataSource.getRepository(User);

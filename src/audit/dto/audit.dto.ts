@@ -6,7 +6,12 @@ import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' }) @Optional() @IsString() @NoControlChars() @MaxLength(255) actor?: string;
+  @ApiPropertyOptional({ example: '1', description: 'User id, username or subject, exactly' })
+  @Optional()
+  @IsString()
+  @NoControlChars()
+  @MaxLength(255)
+  actor?: string;
   @ApiPropertyOptional({ example: 'login_failed' }) @Optional() @IsString() @Matches(/^[a-z_]{1,32}$/) action?: string;
   @ApiPropertyOptional({ description: 'Contained in the target' }) @Optional() @IsString() @NoControlChars() @MaxLength(255) target?: string;
   @ApiPropertyOptional({ example: '2026-01-01T00:00:00Z', description: 'From this time (ISO 8601)' }) @Optional() @Type(() => Date) @IsDate() from?: Date;
@@ -22,5 +27,6 @@ export class AuditEntryDto {
   @ApiProperty({ type: String, example: '10.0.0.8', nullable: true }) ip!: string | null;
   @ApiProperty({ type: String, example: 'Mozilla/5.0', nullable: true }) userAgent!: string | null;
   @ApiProperty({ example: 'success' }) outcome!: string;
-  @ApiProperty({ type: 'object', additionalProperties: true, example: { method: 'DELETE', route: '/session/:id', status: 200 }, nullable: true }) details!: Record<string, unknown> | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, example: { method: 'DELETE', route: '/session/:id', status: 200 }, nullable: true })
+  details!: Record<string, unknown> | null;
 }

@@ -86,10 +86,7 @@ export class InitialSchema1763780000000 implements MigrationInterface {
           { name: 'role_id', type: c.idType, isPrimary: true },
         ],
         indices: [new TableIndex({ name: 'ix_user_role_role', columnNames: ['role_id'] })],
-        foreignKeys: [
-          c.foreignKey('fk_user_role_user', 'user_id', 'sys_user', 'user_id'),
-          c.foreignKey('fk_user_role_role', 'role_id', 'sys_role', 'role_id'),
-        ],
+        foreignKeys: [c.foreignKey('fk_user_role_user', 'user_id', 'sys_user', 'user_id'), c.foreignKey('fk_user_role_role', 'role_id', 'sys_role', 'role_id')],
       }),
     );
 

@@ -46,8 +46,20 @@ export class Departments1763790000000 implements MigrationInterface {
         ],
         indices: [new TableIndex({ name: 'ix_role_dept_dept', columnNames: ['dept_id'] })],
         foreignKeys: [
-          new TableForeignKey({ name: 'fk_role_dept_role', columnNames: ['role_id'], referencedTableName: 'sys_role', referencedColumnNames: ['role_id'], onDelete: 'CASCADE' }),
-          new TableForeignKey({ name: 'fk_role_dept_dept', columnNames: ['dept_id'], referencedTableName: 'sys_dept', referencedColumnNames: ['dept_id'], onDelete: 'CASCADE' }),
+          new TableForeignKey({
+            name: 'fk_role_dept_role',
+            columnNames: ['role_id'],
+            referencedTableName: 'sys_role',
+            referencedColumnNames: ['role_id'],
+            onDelete: 'CASCADE',
+          }),
+          new TableForeignKey({
+            name: 'fk_role_dept_dept',
+            columnNames: ['dept_id'],
+            referencedTableName: 'sys_dept',
+            referencedColumnNames: ['dept_id'],
+            onDelete: 'CASCADE',
+          }),
         ],
       }),
     );
@@ -55,7 +67,13 @@ export class Departments1763790000000 implements MigrationInterface {
     // A department with users cannot disappear under them, even in a race with an assignment.
     await queryRunner.createForeignKey(
       'sys_user',
-      new TableForeignKey({ name: 'fk_user_dept', columnNames: ['dept_id'], referencedTableName: 'sys_dept', referencedColumnNames: ['dept_id'], onDelete: 'RESTRICT' }),
+      new TableForeignKey({
+        name: 'fk_user_dept',
+        columnNames: ['dept_id'],
+        referencedTableName: 'sys_dept',
+        referencedColumnNames: ['dept_id'],
+        onDelete: 'RESTRICT',
+      }),
     );
   }
 

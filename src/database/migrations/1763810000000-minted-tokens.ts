@@ -10,11 +10,7 @@ export class MintedTokens1763810000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const mysql = queryRunner.connection.driver.options.type !== 'better-sqlite3';
-    await queryRunner.changeColumn(
-      'auth_session',
-      'user_id',
-      new TableColumn({ name: 'user_id', type: mysql ? 'int' : 'integer', isNullable: true }),
-    );
+    await queryRunner.changeColumn('auth_session', 'user_id', new TableColumn({ name: 'user_id', type: mysql ? 'int' : 'integer', isNullable: true }));
     await queryRunner.addColumns('auth_session', [
       new TableColumn({ name: 'subject', type: 'varchar', length: '255', isNullable: true }),
       new TableColumn({ name: 'audience', type: 'varchar', length: '255', isNullable: true }),

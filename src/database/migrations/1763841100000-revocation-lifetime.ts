@@ -34,9 +34,15 @@ export class RevocationLifetime1763841100000 implements MigrationInterface {
       );
     }
 
-    const users = (await queryRunner.query(`SELECT id, revoked_at FROM auth_revocation WHERE kind = 'user'`)) as Array<{ id: number; revoked_at: Date | string }>;
+    const users = (await queryRunner.query(`SELECT id, revoked_at FROM auth_revocation WHERE kind = 'user'`)) as Array<{
+      id: number;
+      revoked_at: Date | string;
+    }>;
     for (const row of users) {
-      await queryRunner.query(`UPDATE auth_revocation SET expires_at = ? WHERE id = ?`, [utc(new Date(asDate(row.revoked_at).getTime() + LONGEST_TOKEN_LIFETIME_MS)), row.id]);
+      await queryRunner.query(`UPDATE auth_revocation SET expires_at = ? WHERE id = ?`, [
+        utc(new Date(asDate(row.revoked_at).getTime() + LONGEST_TOKEN_LIFETIME_MS)),
+        row.id,
+      ]);
     }
   }
 

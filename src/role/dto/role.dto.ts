@@ -13,7 +13,11 @@ const DATA_SCOPES = ['1', '2', '3', '4', '5'];
 /** The rules of each role field, shared by its snake_case and camelCase spellings. */
 const RoleNameRules = () => applyDecorators(Optional(), IsString(), Length(1, 64));
 const RoleKeyRules = () =>
-  applyDecorators(Optional(), IsString(), Matches(ROLE_KEY, { message: '$property must start with a letter and hold only letters, digits and _ : . - (at most 64)' }));
+  applyDecorators(
+    Optional(),
+    IsString(),
+    Matches(ROLE_KEY, { message: '$property must start with a letter and hold only letters, digits and _ : . - (at most 64)' }),
+  );
 const RoleSortRules = () => applyDecorators(Optional(), IntLike(), IsInt(), Min(0), Max(99_999));
 const DataScopeRules = () => applyDecorators(Optional(), IsIn(DATA_SCOPES));
 const DeptIdsRules = () =>
@@ -112,4 +116,3 @@ export class RoleDetailDto extends RoleDto {
   @ApiProperty({ type: [Number], example: [] }) deptIds!: number[];
   @ApiProperty({ type: [Number], example: [], description: 'Menus are not managed here; always empty, for consoles that read it' }) menuIds!: number[];
 }
-

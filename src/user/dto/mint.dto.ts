@@ -55,7 +55,12 @@ export class PersonalTokenDto {
         required: ['seconds'],
         properties: {
           seconds: { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d{1,12}$' }] },
-          nanos: { oneOf: [{ type: 'integer', minimum: 0, maximum: 999_999_999 }, { type: 'string', pattern: '^\\d{1,9}$' }] },
+          nanos: {
+            oneOf: [
+              { type: 'integer', minimum: 0, maximum: 999_999_999 },
+              { type: 'string', pattern: '^\\d{1,9}$' },
+            ],
+          },
         },
       },
     ],
@@ -66,7 +71,11 @@ export class PersonalTokenDto {
   @IsExpiresAt()
   expiresAt?: ExpiresAt;
 
-  @ApiPropertyOptional({ type: [String], example: ['connect', 'publish'], description: 'Scopes, a subset of the caller’s own; the caller’s scopes when omitted' })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['connect', 'publish'],
+    description: 'Scopes, a subset of the caller’s own; the caller’s scopes when omitted',
+  })
   @Optional()
   @IsArray()
   @ArrayMaxSize(200)

@@ -39,13 +39,32 @@ export class UpdateUserDto {
   @MaxLength(256)
   password?: string;
   @ApiPropertyOptional({ description: 'The current password, to change one’s own' }) @Optional() @IsString() @MaxLength(256) oldPassword?: string;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/a.png' }) @Clearable() @IsString() @MaxLength(512) @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' }) avatar?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '13800000000' }) @Clearable() @IsString() @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' }) phone?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'https://example.com/a.png' })
+  @Clearable()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^(https?:\/\/|\/)[^\s]*$/, { message: 'avatar must be an http(s) URL or a path' })
+  avatar?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '13800000000' })
+  @Clearable()
+  @IsString()
+  @Matches(/^\+?[0-9][0-9 -]{2,30}$/, { message: 'phone must be digits, spaces or dashes' })
+  phone?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'alice@example.com' }) @Clearable() @IsEmail() @MaxLength(254) email?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' }) @Clearable() @IsIn(['0', '1', '2']) sex?: string | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: '1', enum: ['0', '1', '2'], description: '0 male, 1 female, 2 unknown' })
+  @Clearable()
+  @IsIn(['0', '1', '2'])
+  sex?: string | null;
   @ApiPropertyOptional({ example: '0', enum: ['0', '1'], description: '0 normal, 1 disabled (needs userMan)' }) @Optional() @IsIn(['0', '1']) status?: string;
-  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 2, description: 'Needs userMan' }) @Clearable() @IntLike() @IsInt() @Min(1) @Max(MAX_ID) deptId?: number | null;
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?: string | null;
+  @ApiPropertyOptional({ type: 'integer', nullable: true, example: 2, description: 'Needs userMan' })
+  @Clearable()
+  @IntLike()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_ID)
+  deptId?: number | null;
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'E1024', description: 'Needs userMan' }) @Clearable() @IsString() @Length(1, 64) employeeNo?:
+    string | null;
   @ApiPropertyOptional({ type: String, nullable: true, example: 'note' }) @Clearable() @IsString() @MaxLength(500) remark?: string | null;
 
   @ApiPropertyOptional({ type: 'integer', nullable: true, description: 'Ignored' }) @Optional() userId?: unknown;
