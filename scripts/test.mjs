@@ -9,8 +9,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql from 'mysql2/promise';
-import { createThrowawayServer, MysqlServerError } from './lib/mysql-server.mjs';
+import { createThrowawayServer, MysqlServerError, redactUrl, serverVersion } from './lib/mysql-server.mjs';
 import { exited, killGroup } from './lib/processes.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +45,7 @@ async function main(extraArgs) {
   }
   if (databaseUrl) {
     env.TEST_DATABASE_URL = databaseUrl;
-    console.log(`MySQL: ${await describeServer(databaseUrl)} (${origin})`);
+    console.log(`MySQL: using ${await serverVersion(databaseUrl)} at ${redactUrl(databaseUrl)} (${origin})`);
   } else {
     console.log('MySQL: skipped (no mariadbd/mysqld installed; set TEST_DATABASE_URL to use a server)');
   }
@@ -146,21 +145,6 @@ function startThrowawayServer() {
   return db.start();
 }
 
-async function describeServer(url) {
-  let conn;
-  try {
-    conn = await mysql.createConnection({ uri: url, connectTimeout: 10_000 });
-    const [rows] = await conn.query('SELECT VERSION() AS version');
-    const { version } = rows[0];
-    const product = /mariadb/i.test(version) ? 'MariaDB' : 'MySQL';
-    return `using ${product} ${version} at ${redact(url)}`;
-  } catch (err) {
-    throw new Failure(`Cannot connect to ${redact(url)}: ${err.message}`);
-  } finally {
-    await conn?.end().catch(() => {});
-  }
-}
-
 /** Stops the server gracefully (SIGKILL after a timeout) and removes its temp dir. */
 function stopServer() {
   return db.stop();
@@ -208,16 +192,6 @@ function throwIfAborted() {
 }
 
 // ---------------------------------------------------------------- helpers
-
-function redact(url) {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable TEST_DATABASE_URL)';
-  }
-}
 
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 

@@ -1,8 +1,8 @@
 // The MySQL phase: database reads under load against a p99 target.
 import mysql from 'mysql2/promise';
-import { createThrowawayServer, findServerBinary } from '../lib/mysql-server.mjs';
+import { createThrowawayServer, findServerBinary, redactUrl, serverVersion } from '../lib/mysql-server.mjs';
 import { login, startApp } from './servers.mjs';
-import { BENCH_DATABASE, BENCH_ROLES, BENCH_USER, describeUrl, Failure, interrupted, P99_TARGET_MS, redact, SETTINGS } from './settings.mjs';
+import { BENCH_DATABASE, BENCH_ROLES, BENCH_USER, describeUrl, Failure, interrupted, P99_TARGET_MS, SETTINGS } from './settings.mjs';
 
 /** Started for the MySQL phase when there is no BENCH_DATABASE_URL; stopped in cleanUp(). */
 export const mysqlServer = createThrowawayServer({
@@ -35,7 +35,7 @@ export async function runMysqlPhase(measure, phase) {
     extraPids = [mysqlServer.proc.pid];
     phase.origin = `throw-away server, ready in ${((Date.now() - started) / 1000).toFixed(1)} s`;
   }
-  phase.url = redact(url);
+  phase.url = redactUrl(url);
   phase.version = await serverVersion(url);
   console.log(`MySQL: ${phase.version} at ${phase.url} (${phase.origin})`);
 
@@ -80,20 +80,6 @@ async function createDatabase(rootUrl, name) {
     await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
   } finally {
     await conn.end().catch(() => {});
-  }
-}
-
-async function serverVersion(url) {
-  let conn;
-  try {
-    conn = await mysql.createConnection({ uri: url, connectTimeout: 10_000 });
-    const [rows] = await conn.query('SELECT VERSION() AS version');
-    const { version } = rows[0];
-    return `${/mariadb/i.test(version) ? 'MariaDB' : 'MySQL'} ${version}`;
-  } catch (error) {
-    throw new Failure(`Cannot connect to ${redact(url)}: ${error.message}`);
-  } finally {
-    await conn?.end().catch(() => {});
   }
 }
 

@@ -63,16 +63,6 @@ export function describeUrl(databaseUrl) {
   }
 }
 
-export function redact(databaseUrl) {
-  try {
-    const url = new URL(databaseUrl);
-    if (url.password) url.password = '***';
-    return url.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
 function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;

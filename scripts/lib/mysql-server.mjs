@@ -254,3 +254,29 @@ async function tail(file, lines) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The URL with its password masked, for messages and reports. */
+export function redactUrl(databaseUrl) {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** `MariaDB 10.11.x` or `MySQL 8.x` of the server at this URL; a MysqlServerError when it cannot be reached. */
+export async function serverVersion(databaseUrl) {
+  let conn;
+  try {
+    conn = await mysql.createConnection({ uri: databaseUrl, connectTimeout: 10_000 });
+    const [rows] = await conn.query('SELECT VERSION() AS version');
+    const { version } = rows[0];
+    return `${/mariadb/i.test(version) ? 'MariaDB' : 'MySQL'} ${version}`;
+  } catch (error) {
+    throw new MysqlServerError(`Cannot connect to ${redactUrl(databaseUrl)}: ${error.message}`);
+  } finally {
+    await conn?.end().catch(() => {});
+  }
+}
