@@ -25,6 +25,15 @@ async function redisReported(state: 'up' | 'down', ...instances: TestApp[]): Pro
   }
 }
 
+/** Kicks a fresh session out through `t`: the milliseconds until `other` refuses its token, or undefined past a second. */
+async function kickOutAndWatch(t: TestApp, other: TestApp, admin: ReturnType<typeof as>): Promise<number | undefined> {
+  const session = await registeredSession(t);
+  assert.equal((await checkToken(other, session.accessToken)).status, 204);
+  const started = Date.now();
+  assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
+  return msUntilRefused(other, session.accessToken, started, 1000);
+}
+
 for (const database of testDatabases()) {
   describe(
     `revocations through Redis on ${database.name}`,
@@ -45,12 +54,7 @@ for (const database of testDatabases()) {
           await redisReported('up', t, other);
           const admin = as(t, (await login(t)).accessToken);
 
-          const session = await registeredSession(t);
-          assert.equal((await checkToken(other, session.accessToken)).status, 204);
-          const started = Date.now();
-          assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
-          const refusedAfter = await msUntilRefused(other, session.accessToken, started, 1000);
-          assert.ok(refusedAfter !== undefined, 'the other instance refused the kicked-out token within a second');
+          assert.ok((await kickOutAndWatch(t, other, admin)) !== undefined, 'the other instance refused the kicked-out token within a second');
 
           const victim = await registeredSession(t);
           assert.equal((await checkToken(other, victim.accessToken)).status, 204);
@@ -99,11 +103,7 @@ for (const database of testDatabases()) {
           const other = await t.restart();
           await redisReported('down', t, other);
           const admin = as(t, (await login(t)).accessToken);
-          const session = await registeredSession(t);
-          assert.equal((await checkToken(other, session.accessToken)).status, 204);
-          const started = Date.now();
-          assert.equal((await admin.delete(`/session/${decodeJwt(session.accessToken).sid}`)).status, 200);
-          assert.ok((await msUntilRefused(other, session.accessToken, started, 1000)) !== undefined, 'refused within a second through the log');
+          assert.ok((await kickOutAndWatch(t, other, admin)) !== undefined, 'refused within a second through the log');
         } finally {
           await t.close();
         }
