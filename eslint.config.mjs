@@ -14,5 +14,30 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  {
+    // Writes go through Transactions.run and reads through Transactions.reader: on SQLite's one shared
+    // connection a statement sent beside them would run inside another request's transaction.
+    files: ['src/**/*.ts'],
+    ignores: ['src/database/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'typeorm',
+              importNames: ['DataSource', 'getManager', 'getRepository'],
+              message: 'Read with Transactions.reader, write in Transactions.run.',
+            },
+            {
+              name: '@nestjs/typeorm',
+              importNames: ['InjectDataSource', 'InjectEntityManager', 'InjectRepository', 'getDataSourceToken', 'getRepositoryToken'],
+              message: 'Read with Transactions.reader, write in Transactions.run.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

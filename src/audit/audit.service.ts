@@ -1,5 +1,4 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
 import { Transactions } from '../database/transactions';
@@ -27,7 +26,6 @@ export class AuditService implements OnApplicationBootstrap {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
   ) {}
 
@@ -57,7 +55,7 @@ export class AuditService implements OnApplicationBootstrap {
 
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.pending.length === 0 || !this.dataSource.isInitialized) return;
+    if (this.pending.length === 0 || !this.transactions.isOpen) return;
     const batch = this.pending;
     this.pending = [];
     // Through Transactions: on SQLite's single shared connection a bare insert would land inside
@@ -78,7 +76,7 @@ export class AuditService implements OnApplicationBootstrap {
 
   async search(query: AuditQueryDto): Promise<Page<AuditEntryDto>> {
     await this.flush();
-    const builder = this.dataSource.getRepository(AuditLog).createQueryBuilder('a');
+    const builder = this.transactions.reader.getRepository(AuditLog).createQueryBuilder('a');
     if (query.actor) builder.andWhere('a.actor = :actor', { actor: query.actor });
     if (query.action) builder.andWhere('a.action = :action', { action: query.action });
     if (query.target) builder.andWhere(`a.target LIKE :target ${LIKE_ESCAPE}`, { target: containsPattern(query.target) });

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { EntityManager, In, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
-import { Transactions } from '../database/transactions';
+import { Reader, Transactions } from '../database/transactions';
 import { scopesOfUser } from '../role/user-scopes';
 import { assertCanGrant, heldScopes } from '../security/grants';
 import { PasswordService } from '../security/password.service';
@@ -41,7 +41,6 @@ export class AuthService {
   private readonly logger = new Logger(AuthService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
@@ -103,7 +102,7 @@ export class AuthService {
 
   /** The user whose password this is, if it may log in. */
   private async checkPassword(key: string, password: string): Promise<User> {
-    const user = await this.dataSource
+    const user = await this.transactions.reader
       .getRepository(User)
       .createQueryBuilder('user')
       .addSelect('user.passwordHash')
@@ -124,9 +123,9 @@ export class AuthService {
     if (!constantTimeEquals(cookieToken, headerToken)) throw new AppException('error.refreshMismatch');
     if (!looksLikeRefreshToken(headerToken)) throw refreshInvalid();
 
-    const presented = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(headerToken) });
+    const presented = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(headerToken) });
     if (!presented) throw refreshInvalid();
-    const session = await this.dataSource.getRepository(Session).findOneBy({ id: presented.sessionId });
+    const session = await this.transactions.reader.getRepository(Session).findOneBy({ id: presented.sessionId });
     const now = new Date();
     if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
 
@@ -143,7 +142,7 @@ export class AuthService {
       await this.revokeSession(session.id, 'refresh_reuse');
       throw new AppException('error.refreshReused');
     }
-    const user = session.userId === null ? null : await this.dataSource.getRepository(User).findOneBy({ id: session.userId });
+    const user = session.userId === null ? null : await this.transactions.reader.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {
       await this.revokeSession(session.id, 'disabled');
       throw refreshInvalid();
@@ -184,7 +183,7 @@ export class AuthService {
   /** The session a refresh token belongs to, if the token is one we issued and still current. */
   async sessionOfRefreshToken(token: string | undefined): Promise<string | undefined> {
     if (!token || !looksLikeRefreshToken(token)) return undefined;
-    const row = await this.dataSource.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
+    const row = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
     return row && !row.rotatedAt ? row.sessionId : undefined;
   }
 
@@ -245,12 +244,12 @@ export class AuthService {
    * Managing a user who holds a scope the caller lacks (kicking it out, ending
    * one of its sessions, disabling, deleting, resetting it) would be a way to that scope.
    */
-  async assertCanManageUser(caller: Principal, userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
-    assertCanGrant(await heldScopes(manager, caller), await scopesOfUser(manager, userId));
+  async assertCanManageUser(caller: Principal, userId: number, reader: Reader): Promise<void> {
+    assertCanGrant(await heldScopes(reader, caller), await scopesOfUser(reader, userId));
   }
 
   /** The permission codes of the user's enabled roles: what its tokens' `scope` claim carries. */
-  scopesOf(userId: number, manager: EntityManager = this.dataSource.manager): Promise<string[]> {
-    return scopesOfUser(manager, userId);
+  scopesOf(userId: number, reader: Reader = this.transactions.reader): Promise<string[]> {
+    return scopesOfUser(reader, userId);
   }
 }

@@ -1,8 +1,14 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DataSource } from 'typeorm';
-import { afterCommit, Transactions } from './transactions';
+import { DataSource, Entity, PrimaryColumn } from 'typeorm';
+import { afterCommit, Transactions, WriteOutsideTransactionError } from './transactions';
+
+@Entity('item')
+class Item {
+  @PrimaryColumn()
+  id!: number;
+}
 
 describe('Transactions and afterCommit', () => {
   let dataSource: DataSource;
@@ -10,7 +16,7 @@ describe('Transactions and afterCommit', () => {
   const count = async () => Number((await dataSource.query('SELECT COUNT(*) AS n FROM item'))[0].n);
 
   before(async () => {
-    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:' }).initialize();
+    dataSource = await new DataSource({ type: 'better-sqlite3', database: ':memory:', entities: [Item] }).initialize();
     await dataSource.query('CREATE TABLE item (id INTEGER PRIMARY KEY)');
     transactions = new Transactions(dataSource);
   });
@@ -51,5 +57,34 @@ describe('Transactions and afterCommit', () => {
     let ran = false;
     afterCommit(dataSource.manager, () => (ran = true));
     assert.equal(ran, true);
+  });
+
+  it("keeps reads from seeing another request's uncommitted rows on the shared SQLite connection", async () => {
+    const items = () => transactions.reader.getRepository(Item).count();
+    const before = await items();
+    let insideWrite!: () => void;
+    const written = new Promise<void>((resolve) => (insideWrite = resolve));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const writing = transactions.run(async (manager) => {
+      await manager.query('INSERT INTO item (id) VALUES (100)');
+      insideWrite();
+      await held;
+    });
+    await written;
+    const reading = items();
+    let readEarly = false;
+    void reading.then(() => (readEarly = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(readEarly, false, 'the read waits for the open transaction');
+    release();
+    await writing;
+    assert.equal(await reading, before + 1, 'and then sees the committed row');
+  });
+
+  it('refuses a write sent through the reader, and changes nothing', async () => {
+    const before = await count();
+    await assert.rejects(transactions.reader.getRepository(Item).createQueryBuilder().insert().values({ id: 200 }).execute(), WriteOutsideTransactionError);
+    assert.equal(await count(), before);
   });
 });

@@ -1,6 +1,39 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { driverErrorCode } from './db-errors';
+import { ReadWriteLock } from './read-write-lock';
+
+/** What a read may do with a repository: look, never change. */
+export type ReadRepository<E extends ObjectLiteral> = Pick<
+  Repository<E>,
+  | 'find'
+  | 'findBy'
+  | 'findOne'
+  | 'findOneBy'
+  | 'findOneOrFail'
+  | 'findOneByOrFail'
+  | 'findAndCount'
+  | 'count'
+  | 'countBy'
+  | 'exists'
+  | 'existsBy'
+  | 'createQueryBuilder'
+>;
+
+/** Reads, outside a transaction (`Transactions.reader`) or inside one (its EntityManager is a Reader too). */
+export interface Reader {
+  getRepository<E extends ObjectLiteral>(target: EntityTarget<E>): ReadRepository<E>;
+}
+
+/** Statements a read may send; anything else is a write that belongs in Transactions.run. */
+const READ_STATEMENT = /^\s*(SELECT|WITH)\b/i;
+
+export class WriteOutsideTransactionError extends Error {
+  constructor(sql: string) {
+    super(`a write outside Transactions.run: ${sql.slice(0, 80)}`);
+  }
+}
 
 /** MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
@@ -26,27 +59,41 @@ function isRetryable(error: unknown): boolean {
 }
 
 /**
- * Runs multi-statement writes in one transaction, again when MySQL chose it
- * as a deadlock victim. TypeORM's better-sqlite3 driver shares a single
- * connection, so concurrent transactions there would nest into each other; on
- * SQLite they are queued and run one at a time. Every write goes through here
- * so none lands inside another request's transaction.
+ * The only way to the database: writes in `run`, one transaction each (again
+ * when MySQL chose it as a deadlock victim); reads through `reader`.
+ *
+ * TypeORM's better-sqlite3 driver shares one connection, so on SQLite a
+ * statement sent beside an open transaction runs inside it: a write would
+ * commit or roll back with another request's work, a read would see rows that
+ * are not committed yet. There, transactions take a lock one at a time, reads
+ * share it between transactions, and a write sent through the reader fails.
+ * On MySQL each runs on its own pooled connection and sees committed rows only.
+ * Nothing outside database/ may hold the DataSource (an ESLint rule).
  */
 @Injectable()
 export class Transactions {
   private readonly logger = new Logger(Transactions.name);
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly serialize: boolean;
+  private readonly lock: ReadWriteLock | undefined;
+  /** Reads outside a transaction. Not for use inside `run`: there, read with its manager. */
+  readonly reader: Reader;
 
   constructor(private readonly dataSource: DataSource) {
-    this.serialize = dataSource.options.type === 'better-sqlite3';
+    this.lock = dataSource.options.type === 'better-sqlite3' ? new ReadWriteLock() : undefined;
+    this.reader = this.lock ? dataSource.createEntityManager(readOnlyBetweenTransactions(dataSource.createQueryRunner(), this.lock)) : dataSource.manager;
+  }
+
+  /** Whether the database is open (it closes last on shutdown). */
+  get isOpen(): boolean {
+    return this.dataSource.isInitialized;
+  }
+
+  /** MySQL locks rows (SELECT … FOR UPDATE); SQLite's transactions already run one at a time. */
+  get locksRows(): boolean {
+    return this.lock === undefined;
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.withRetry(work);
-    const result = this.tail.then(() => this.once(work));
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.lock ? this.lock.exclusive(() => this.once(work)) : this.withRetry(work);
   }
 
   /** One transaction; the effects its work deferred with afterCommit() run after the commit, in order. */
@@ -83,4 +130,17 @@ export class Transactions {
       }
     }
   }
+}
+
+/**
+ * SQLite's shared query runner seen through a view whose statements wait
+ * until no transaction is open and may only read.
+ */
+function readOnlyBetweenTransactions(shared: QueryRunner, lock: ReadWriteLock): QueryRunner {
+  const view = Object.create(shared) as QueryRunner;
+  view.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
+    if (!READ_STATEMENT.test(sql)) return Promise.reject(new WriteOutsideTransactionError(sql));
+    return lock.shared(() => (structured ? shared.query(sql, parameters, true) : shared.query(sql, parameters)));
+  }) as QueryRunner['query'];
+  return view;
 }

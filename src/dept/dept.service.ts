@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, Like } from 'typeorm';
+import { EntityManager, Like } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/paging';
 import { formatTime } from '../common/time';
@@ -29,18 +29,17 @@ const deptNotFound = () => new AppException('error.deptNotFound');
 @Injectable()
 export class DeptService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
   ) {}
 
   /** The whole tree, flat, parents before children: consoles build the tree from parentId. */
   async list(): Promise<Page<DeptDto>> {
-    const depts = await this.dataSource.getRepository(Dept).find({ order: { parentId: 'ASC', orderNum: 'ASC', id: 'ASC' } });
+    const depts = await this.transactions.reader.getRepository(Dept).find({ order: { parentId: 'ASC', orderNum: 'ASC', id: 'ASC' } });
     return { total: depts.length, list: depts.map(toDeptDto) };
   }
 
   async get(id: number): Promise<DeptDto> {
-    const dept = await this.dataSource.getRepository(Dept).findOneBy({ id });
+    const dept = await this.transactions.reader.getRepository(Dept).findOneBy({ id });
     if (!dept) throw deptNotFound();
     return toDeptDto(dept);
   }

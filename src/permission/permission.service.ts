@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import type { Page } from '../common/paging';
 import { conflictOnDuplicate } from '../database/db-errors';
@@ -17,20 +17,17 @@ export function toPermissionDto(permission: Permission): PermissionDto {
 
 @Injectable()
 export class PermissionService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly transactions: Transactions,
-  ) {}
+  constructor(private readonly transactions: Transactions) {}
 
   async list(): Promise<Page<PermissionDto>> {
-    const permissions = await this.dataSource.getRepository(Permission).find({ order: { code: 'ASC' } });
+    const permissions = await this.transactions.reader.getRepository(Permission).find({ order: { code: 'ASC' } });
     return { total: permissions.length, list: permissions.map(toPermissionDto) };
   }
 
   /** A role's permissions; the whole catalog, in the same shape, without a role. */
   async ofRole(roleId: number | undefined): Promise<Page<PermissionDto>> {
     if (roleId === undefined) return this.list();
-    const role = await this.dataSource.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true } });
+    const role = await this.transactions.reader.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true } });
     if (!role) throw new AppException('error.roleNotFound');
     const permissions = [...role.permissions].sort((a, b) => a.code.localeCompare(b.code));
     return { total: permissions.length, list: permissions.map(toPermissionDto) };
@@ -59,17 +56,16 @@ export class PermissionService {
 
   /** A new catalog entry goes to the admin role in the same transaction: someone must be able to grant it. */
   async create(input: CreatePermissionDto): Promise<PermissionDto> {
-    const repository = this.dataSource.getRepository(Permission);
-    const permission = repository.create({ code: input.code, name: input.name, description: input.description ?? null, builtIn: false });
-    await conflictOnDuplicate(
+    const permission = { code: input.code, name: input.name, description: input.description ?? null, builtIn: false };
+    return conflictOnDuplicate(
       this.transactions.run(async (manager) => {
         const admin = await this.adminRoleId(manager);
         await manager.getRepository(Permission).insert(permission);
         if (admin !== undefined) await manager.createQueryBuilder().relation(Role, 'permissions').of(admin).add(input.code);
+        return toPermissionDto(await manager.getRepository(Permission).findOneByOrFail({ code: input.code }));
       }),
       'error.permissionTaken',
     );
-    return toPermissionDto(await repository.findOneByOrFail({ code: input.code }));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, FindOptionsRelations, In } from 'typeorm';
+import { EntityManager, FindOptionsRelations, In } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
@@ -51,7 +51,6 @@ export class RoleService {
   private readonly pages: ReadCache<string, Page<RoleDto>>;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     caches: ReadCaches,
   ) {
@@ -64,7 +63,7 @@ export class RoleService {
   }
 
   private async loadPage(query: RoleListQueryDto): Promise<Page<RoleDto>> {
-    const builder = this.dataSource.getRepository(Role).createQueryBuilder('role');
+    const builder = this.transactions.reader.getRepository(Role).createQueryBuilder('role');
     if (query.roleName) builder.andWhere(`role.roleName LIKE :name ${LIKE_ESCAPE}`, { name: containsPattern(query.roleName) });
     if (query.roleKey) builder.andWhere(`role.roleKey LIKE :key ${LIKE_ESCAPE}`, { key: containsPattern(query.roleKey) });
     if (query.status) builder.andWhere('role.status = :status', { status: query.status });
@@ -74,7 +73,7 @@ export class RoleService {
   }
 
   async get(roleId: number): Promise<RoleDetailDto> {
-    const role = await this.dataSource.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true, depts: true } });
+    const role = await this.transactions.reader.getRepository(Role).findOne({ where: { id: roleId }, relations: { permissions: true, depts: true } });
     if (!role) throw roleNotFound();
     return {
       ...toRoleDto(role),

@@ -1,9 +1,9 @@
-import type { EntityManager } from 'typeorm';
+import type { Reader } from '../database/transactions';
 import { Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
 
 /** The permission codes of the user's enabled roles: what its next token's `scope` claim carries. */
-export async function scopesOfUser(manager: EntityManager, userId: number): Promise<string[]> {
-  const rows = await manager
+export async function scopesOfUser(reader: Reader, userId: number): Promise<string[]> {
+  const rows = await reader
     .getRepository(Role)
     .createQueryBuilder('role')
     .innerJoin('sys_user_role', 'ur', 'ur.role_id = role.role_id')

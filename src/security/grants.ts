@@ -1,7 +1,7 @@
-import type { EntityManager } from 'typeorm';
 import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import type { ErrorKey } from '../common/messages';
+import type { Reader } from '../database/transactions';
 import { scopesOfUser } from '../role/user-scopes';
 import { type Principal, userIdOf } from './principal';
 
@@ -12,12 +12,12 @@ import { type Principal, userIdOf } from './principal';
  * once; a role just taken away no longer lets its old tokens grant). A minted
  * or personal token holds what it carries, and no more than its user holds now.
  */
-export async function heldScopes(manager: EntityManager, caller: Principal): Promise<ReadonlySet<string>> {
+export async function heldScopes(reader: Reader, caller: Principal): Promise<ReadonlySet<string>> {
   const userId = userIdOf(caller);
   if (userId === undefined) return new Set(caller.scope);
   const [current, session] = await Promise.all([
-    scopesOfUser(manager, userId),
-    manager.getRepository(Session).findOne({ select: { id: true, type: true }, where: { id: caller.sid } }),
+    scopesOfUser(reader, userId),
+    reader.getRepository(Session).findOne({ select: { id: true, type: true }, where: { id: caller.sid } }),
   ]);
   const isLogin = session !== null && session.type !== 'minted' && session.type !== 'personal';
   if (isLogin) return new Set(current);

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { DataSource, IsNull } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
@@ -40,7 +40,6 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly cipher: PrivateKeyCipher;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -142,7 +141,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private liveKeys(): Promise<SigningKey[]> {
-    return this.dataSource
+    return this.transactions.reader
       .getRepository(SigningKey)
       .createQueryBuilder('k')
       .where('k.expiresAt IS NULL OR k.expiresAt > :now', { now: new Date() })

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
+import { Transactions } from '../database/transactions';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
 import { assertCanGrant, heldScopes } from '../security/grants';
@@ -39,12 +40,12 @@ function toSessionDto(session: Session, username: string | null): SessionDto {
 @Injectable()
 export class SessionService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly auth: AuthService,
   ) {}
 
   async search(query: SessionQueryDto, onlyUserId?: number): Promise<Page<SessionDto>> {
-    const builder = this.dataSource
+    const builder = this.transactions.reader
       .getRepository(Session)
       .createQueryBuilder('s')
       .leftJoin(User, 'u', 'u.user_id = s.user_id')
@@ -85,7 +86,7 @@ export class SessionService {
 
   private async find(sessionId: string): Promise<Session> {
     assertSessionId(sessionId);
-    const session = await this.dataSource.getRepository(Session).findOneBy({ id: sessionId });
+    const session = await this.transactions.reader.getRepository(Session).findOneBy({ id: sessionId });
     if (!session) throw new AppException('error.sessionNotFound');
     return session;
   }

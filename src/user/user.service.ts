@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
@@ -9,7 +9,7 @@ import { formatTime } from '../common/time';
 import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { isDuplicateKey } from '../database/db-errors';
 import { ReadCache, ReadCaches } from '../database/read-cache';
-import { Transactions } from '../database/transactions';
+import { Reader, Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
 import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
@@ -65,7 +65,6 @@ export class UserService {
   private readonly views: ReadCache<number, UserDto>;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
@@ -97,11 +96,11 @@ export class UserService {
 
   async get(caller: Principal, userId: number): Promise<UserDto> {
     if (userIdOf(caller) !== userId && !caller.scope.includes(USER_MAN)) throw new AppException('error.forbidden');
-    return this.views.get(userId, async () => toUserDto(await this.find(this.dataSource.manager, userId)));
+    return this.views.get(userId, async () => toUserDto(await this.find(this.transactions.reader, userId)));
   }
 
   async list(query: UserListQueryDto): Promise<Page<UserDto>> {
-    const builder = this.dataSource.getRepository(User).createQueryBuilder('user');
+    const builder = this.transactions.reader.getRepository(User).createQueryBuilder('user');
     if (query.username) builder.andWhere(`user.username LIKE :username ${LIKE_ESCAPE}`, { username: containsPattern(query.username) });
     if (query.phone) builder.andWhere(`user.phone LIKE :phone ${LIKE_ESCAPE}`, { phone: containsPattern(query.phone) });
     if (query.status) builder.andWhere('user.status = :status', { status: query.status });
@@ -160,7 +159,7 @@ export class UserService {
         await this.auth.revokeUserSessions(em, userId, 'password_changed', self ? caller.sid : undefined);
       }
     });
-    return toUserDto(await this.find(this.dataSource.manager, userId));
+    return toUserDto(await this.find(this.transactions.reader, userId));
   }
 
   /** Ends every session and access token of the user. */
@@ -182,7 +181,7 @@ export class UserService {
       await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: actorIdOf(caller) });
       if (!enabled && user.status !== USER_STATUS_DISABLED) await this.auth.revokeUserSessions(em, userId, 'disabled');
     });
-    return toUserDto(await this.find(this.dataSource.manager, userId));
+    return toUserDto(await this.find(this.transactions.reader, userId));
   }
 
   async remove(caller: Principal, userId: number): Promise<void> {
@@ -224,7 +223,7 @@ export class UserService {
 
   /** The document's `/user/info`: who the caller (or, for userMan, another user) is and what it may do. */
   async info(caller: Principal, username?: string): Promise<{ user: UserInfoDto }> {
-    const users = this.dataSource.getRepository(User);
+    const users = this.transactions.reader.getRepository(User);
     let user: User | null;
     const own = userIdOf(caller);
     if (username !== undefined && (own === undefined || usernameKey(username) !== usernameKey(caller.username ?? ''))) {
@@ -237,7 +236,7 @@ export class UserService {
     if (!user) throw userNotFound();
 
     const enabled = user.roles.filter((r) => r.status === ROLE_STATUS_NORMAL);
-    const dept = user.deptId ? await this.dataSource.getRepository(Dept).findOneBy({ id: user.deptId }) : null;
+    const dept = user.deptId ? await this.transactions.reader.getRepository(Dept).findOneBy({ id: user.deptId }) : null;
     const dataScope = enabled.length ? enabled.map((r) => r.dataScope).sort()[0] : DATA_SCOPE.self;
     return {
       user: {
@@ -261,7 +260,7 @@ export class UserService {
   /** The departments the user's roles let it see: the union over its enabled roles. */
   private async dataScopeDepts(roles: Role[], own: Dept | null): Promise<number[]> {
     const ids = new Set<number>();
-    const all = () => this.dataSource.getRepository(Dept).find({ select: { id: true, ancestors: true } });
+    const all = () => this.transactions.reader.getRepository(Dept).find({ select: { id: true, ancestors: true } });
     for (const role of roles) {
       switch (role.dataScope) {
         case DATA_SCOPE.all:
@@ -304,7 +303,7 @@ export class UserService {
       .getRepository(Role)
       .createQueryBuilder('role')
       .where('role.roleKey = :key', { key: ADMIN_ROLE_KEY })
-      .setLock(this.dataSource.options.type === 'mysql' ? 'pessimistic_write' : undefined!)
+      .setLock(this.transactions.locksRows ? 'pessimistic_write' : undefined!)
       .getOne();
     if (!admin) return;
     const holders = await em
@@ -317,7 +316,7 @@ export class UserService {
     if (ids.includes(userId) && ids.length <= 1) throw new AppException('error.lastAdmin');
   }
 
-  private async find(em: EntityManager, userId: number, withHash = false): Promise<User> {
+  private async find(em: Reader, userId: number, withHash = false): Promise<User> {
     const builder = em.getRepository(User).createQueryBuilder('user').where('user.id = :userId', { userId });
     if (withHash) builder.addSelect('user.passwordHash');
     const user = await builder.getOne();
@@ -327,7 +326,7 @@ export class UserService {
 
   /** The stored hash that the caller's current password matches; 400 when it does not. */
   private async checkOldPassword(userId: number, oldPassword: string | undefined): Promise<string> {
-    const { passwordHash } = await this.find(this.dataSource.manager, userId, true);
+    const { passwordHash } = await this.find(this.transactions.reader, userId, true);
     if (oldPassword === undefined || !(await this.passwords.verify(oldPassword, passwordHash))) throw new AppException('error.oldPasswordWrong');
     return passwordHash;
   }
