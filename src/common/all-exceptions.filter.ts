@@ -1,10 +1,16 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import '../audit/audited.decorator';
 import { envelope } from './envelope';
 import { classifyError } from './error-classifier';
-import { message, preferredLanguage } from './messages';
+import { message, MessageKey, preferredLanguage } from './messages';
 import { localizeErrorData } from './validation-messages';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The catalog key of the error the request was answered with: the audit log names it. */
+    errorKey?: MessageKey;
+  }
+}
 
 /** Renders an error in the envelope. Shared by the Nest filter and Fastify's own error handler. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
