@@ -10,12 +10,12 @@ import { registerAuditHook } from './audit/audit.hook';
 import { AuditService } from './audit/audit.service';
 import { AllExceptionsFilter, sendError } from './common/all-exceptions.filter';
 import { AppException } from './common/app.exception';
-import { answerNodeRefusalsInEnvelope, clientErrorHandler } from './common/client-error';
-import { registerEnvelopeHook } from './common/envelope.hook';
+import { answerNodeRefusals, clientErrorHandler } from './common/client-error';
 import { registerGracefulClose } from './common/graceful-close';
 import { nestsDeeperThan } from './common/json-depth';
 import { createLogger, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
+import { RendererRegistry } from './common/renderer-registry';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/app.config';
 import { setupDocs } from './docs';
@@ -32,6 +32,8 @@ function requestId(request: IncomingMessage): string {
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const logger = createLogger(config);
   const httpLogger = new Logger('HTTP');
+  // Filled as the routes are registered (app.init()): each route's family, and the path prefixes of the families.
+  const renderers = new RendererRegistry();
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
@@ -41,10 +43,10 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     genReqId: requestId,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    clientErrorHandler,
+    clientErrorHandler: clientErrorHandler(renderers),
     // The router refuses a malformed URL (400) or an over-long path parameter (414) before any route or hook
-    // runs, so its errors are rendered here, in the envelope, rather than by Fastify's default handler.
-    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, httpLogger),
+    // runs, so its errors are rendered here, in the family of the path, rather than by Fastify's default handler.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => sendError(error, request, reply, httpLogger, renderers),
     // During a graceful shutdown a request that reaches a busy keep-alive connection is still served (with
     // Connection: close) rather than refused with a bare 503 outside the envelope: the database closes only
     // after the last answer.
@@ -59,6 +61,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
+  // Before any route is registered: each route gets its family's success renderer as it is.
+  renderers.attach(fastify);
   // Nest's own JSON parser, plus a depth limit: only requests with a JSON body pay for the check.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, (request, body, done) => {
@@ -80,12 +84,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     });
   }
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
-  registerEnvelopeHook(fastify);
+  app.useGlobalFilters(new AllExceptionsFilter(renderers));
   registerAuditHook(fastify, app.get(AuditService));
   registerGracefulClose(fastify);
   if (config.docsEnabled) setupDocs(app);
-  answerNodeRefusalsInEnvelope(app.getHttpServer());
+  answerNodeRefusals(app.getHttpServer(), renderers);
   await app.init();
   return app;
 }

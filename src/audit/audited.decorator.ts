@@ -23,8 +23,6 @@ export interface AuditNotes {
 declare module 'fastify' {
   interface FastifyRequest {
     audit?: AuditNotes;
-    /** The catalog key of the error the request was answered with. */
-    errorKey?: string;
   }
 }
 

@@ -1,26 +1,35 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import '../audit/audited.decorator';
-import { envelope } from './envelope';
 import { classifyError } from './error-classifier';
-import { message, preferredLanguage } from './messages';
-import { localizeErrorData } from './validation-messages';
+import { MessageKey, preferredLanguage } from './messages';
+import { renderProblem } from './renderer';
+import type { RendererRegistry } from './renderer-registry';
 
-/** Renders an error in the envelope. Shared by the Nest filter and Fastify's own error handler. */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger): void {
-  const { status, messageKey, data, unexpected } = classifyError(error);
-  if (unexpected) {
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The catalog key of the error the request was answered with: the audit log names it. */
+    errorKey?: MessageKey;
+  }
+}
+
+/**
+ * Renders an error in the request's family, with the headers every family shares. Used by the Nest filter
+ * and Fastify's own error handler.
+ */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, logger: Logger, renderers: RendererRegistry): void {
+  const classified = classifyError(error);
+  if (classified.unexpected) {
     logger.error({ msg: 'unexpected error', requestId: request.id, method: request.method, url: request.routeOptions?.url, err: error });
-  } else if (status === 503) {
+  } else if (classified.status === 503) {
     logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
   }
-  request.errorKey = messageKey;
+  request.errorKey = classified.messageKey;
   const lang = preferredLanguage(request.headers['accept-language']);
-  const body = envelope(status, message(messageKey, lang), unexpected ? { requestId: request.id } : localizeErrorData(data, lang));
+  const { status, body } = renderProblem(renderers.forRequest(request), classified, request.id, lang);
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');
-  const retryAfter = status === 429 ? (data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
+  const retryAfter = status === 429 ? (classified.data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
 }
@@ -29,8 +38,10 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  constructor(private readonly renderers: RendererRegistry) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+    sendError(exception, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger, this.renderers);
   }
 }

@@ -1,4 +1,5 @@
-import type { MessageKey } from './messages';
+import { message, MessageKey } from './messages';
+import type { ApiFamily, Renderer } from './renderer';
 
 /** The body every route of this family sends: `msg` and `message` carry the same text. */
 export interface Envelope<T = unknown> {
@@ -19,3 +20,14 @@ export class Reply<T = unknown> {
     readonly data: T | null = null,
   ) {}
 }
+
+/** `{code, message, msg, data}` for successes and errors alike; an unexpected error's data is its request id. */
+export const envelopeRenderer: Renderer = {
+  success: (status, messageKey, data, lang) => envelope(status, message(messageKey, lang), data),
+  error: (problem, lang) => ({
+    body: envelope(problem.status, message(problem.messageKey, lang), problem.unexpected ? { requestId: problem.requestId } : problem.data),
+  }),
+};
+
+/** The default family: every route that declares no other, and every request under no other family's path. */
+export const ENVELOPE_FAMILY: ApiFamily = { renderer: envelopeRenderer };
