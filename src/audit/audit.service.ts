@@ -25,9 +25,7 @@ export class AuditService implements OnApplicationBootstrap {
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
 
-  constructor(
-    private readonly transactions: Transactions,
-  ) {}
+  constructor(private readonly transactions: Transactions) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);

@@ -28,9 +28,7 @@ const deptNotFound = () => new AppException('error.deptNotFound');
 
 @Injectable()
 export class DeptService {
-  constructor(
-    private readonly transactions: Transactions,
-  ) {}
+  constructor(private readonly transactions: Transactions) {}
 
   /** The whole tree, flat, parents before children: consoles build the tree from parentId. */
   async list(): Promise<Page<DeptDto>> {
