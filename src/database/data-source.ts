@@ -1,12 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { RefreshToken } from '../auth/entities/refresh-token.entity';
-import { Session } from '../auth/entities/session.entity';
 import type { AppConfig } from '../config/app.config';
-import { Permission } from '../permission/entities/permission.entity';
-import { Role } from '../role/entities/role.entity';
-import { User } from '../user/entities/user.entity';
 import { BoundedMysql } from './bounded-mysql';
 import { InitialSchema1763780000000 } from './migrations/1763780000000-initial-schema';
 import { Departments1763790000000 } from './migrations/1763790000000-departments';
@@ -15,12 +10,7 @@ import { MintedTokens1763810000000 } from './migrations/1763810000000-minted-tok
 import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
-import { SigningKey } from '../security/entities/signing-key.entity';
-import { AuditLog } from '../audit/entities/audit-log.entity';
-import { Dept } from '../dept/entities/dept.entity';
-import { Revocation } from '../security/entities/revocation.entity';
 
-export const ENTITIES = [User, Role, Permission, Dept, Session, RefreshToken, Revocation, AuditLog, SigningKey];
 export const MIGRATIONS = [
   InitialSchema1763780000000,
   Departments1763790000000,
@@ -31,10 +21,12 @@ export const MIGRATIONS = [
   RevocationLifetime1763841100000,
 ];
 
-/** One description of the database for the app, the tests and the migration CLI (ormconfig.ts). */
+/**
+ * One description of the database for the app, the tests and the migration CLI (ormconfig.ts). The entities are
+ * not here: each feature module registers its own (TypeOrmModule.forFeature), and the migrations need none.
+ */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: config.database.migrationsRun,
     migrationsTableName: 'schema_migrations',

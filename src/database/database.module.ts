@@ -20,6 +20,8 @@ export class DatabaseModule implements OnModuleInit {
       imports: [
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config),
+          // The entities the feature modules register with TypeOrmModule.forFeature().
+          autoLoadEntities: true,
           // Fail the start at once instead of retrying for half a minute.
           retryAttempts: 0,
         }),
