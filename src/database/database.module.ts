@@ -6,7 +6,6 @@ import { boundedMysqlOf } from './bounded-mysql';
 import { dataSourceOptions } from './data-source';
 import { DatabaseProbe } from './database-probe';
 import { ReadCaches } from './read-cache';
-import { SeedService } from './seed.service';
 import { Transactions } from './transactions';
 
 @Global()
@@ -26,7 +25,7 @@ export class DatabaseModule implements OnModuleInit {
           retryAttempts: 0,
         }),
       ],
-      providers: [Transactions, SeedService, ReadCaches, DatabaseProbe],
+      providers: [Transactions, ReadCaches, DatabaseProbe],
       exports: [Transactions, ReadCaches, DatabaseProbe],
     };
   }
