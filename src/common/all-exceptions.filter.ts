@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+// eslint-disable-next-line no-restricted-imports -- the one exception, until the audit decorator's import moves out of common/
 import '../audit/audited.decorator';
 import { envelope } from './envelope';
 import { classifyError } from './error-classifier';
