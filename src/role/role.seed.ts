@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Seed } from '../database/seed';
 import { Transactions } from '../database/transactions';
 import { Permission } from '../permission/entities/permission.entity';
 import { PermissionSeed } from '../permission/permission.seed';
+import { UserConfig, userConfig } from '../user/user.config';
 import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
 
 /** The `admin` role holding every scope of the catalog, and the role self-registered users get. */
@@ -13,7 +13,7 @@ export class RoleSeed extends Seed {
   constructor(
     transactions: Transactions,
     permissions: PermissionSeed,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(userConfig.token) private readonly config: UserConfig,
   ) {
     super(transactions, [permissions]);
   }

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Seed } from '../database/seed';
 import { afterCommit, Transactions } from '../database/transactions';
 import { ADMIN_ROLE_KEY, Role } from '../role/entities/role.entity';
 import { RoleSeed } from '../role/role.seed';
 import { PasswordService } from '../security/password.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from './entities/user.entity';
+import { UserConfig, userConfig } from './user.config';
 
 /** The administrator, holding the admin role; only into an empty user table: a deleted or renamed one is not brought back. */
 @Injectable()
@@ -18,7 +18,7 @@ export class UserSeed extends Seed {
     transactions: Transactions,
     roles: RoleSeed,
     private readonly passwords: PasswordService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(userConfig.token) private readonly config: UserConfig,
   ) {
     super(transactions, [roles]);
   }
