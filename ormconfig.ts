@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from './src/config/app.config';
+import { loadSlices } from './src/config/config-slice';
+import { databaseConfig } from './src/database/database.config';
 import { dataSourceOptions } from './src/database/data-source';
 
 try {
@@ -9,5 +10,5 @@ try {
   // No .env file: the environment alone configures the CLI.
 }
 
-/** The DataSource the TypeORM CLI uses: `npm run migration:run`. */
-export default new DataSource({ ...dataSourceOptions(loadConfig()), migrationsRun: false });
+/** The DataSource the TypeORM CLI uses: `npm run migration:run`. It reads only the database's settings. */
+export default new DataSource({ ...dataSourceOptions(loadSlices({ database: databaseConfig }, process.env).database), migrationsRun: false });

@@ -5,6 +5,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { AppConfig } from './app.config';
 import { AppModule } from './app.module';
 import { registerAuditHook } from './audit/audit.hook';
 import { AuditService } from './audit/audit.service';
@@ -17,7 +18,6 @@ import { createLogger, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
 import { createValidationPipe } from './common/validation';
-import type { AppConfig } from './config/app.config';
 import { setupDocs } from './docs';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, configProviders } from './app.config';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { APP_CONFIG, AppConfig } from './config/app.config';
 import { DatabaseModule } from './database/database.module';
 import { DeptModule } from './dept/dept.module';
 import { HealthController } from './health/health.controller';
@@ -14,13 +14,25 @@ import { SecurityModule } from './security/security.module';
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
+    // Each feature's configuration slice under its token, global like this module.
+    const configuration = configProviders(config);
     return {
       module: AppModule,
       global: true,
-      imports: [DatabaseModule.forRoot(config), SecurityModule, AuditModule, AuthModule, UserModule, RoleModule, PermissionModule, DeptModule, SessionModule],
+      imports: [
+        DatabaseModule.forRoot(config.database),
+        SecurityModule,
+        AuditModule,
+        AuthModule,
+        UserModule,
+        RoleModule,
+        PermissionModule,
+        DeptModule,
+        SessionModule,
+      ],
       controllers: [HealthController],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
-      exports: [APP_CONFIG],
+      providers: configuration,
+      exports: configuration.map((provider) => provider.provide),
     };
   }
 }

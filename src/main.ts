@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { loadConfig } from './app.config';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/app.config';
+import { ConfigError } from './config/env-reader';
 
 async function bootstrap(): Promise<void> {
   try {

@@ -33,7 +33,7 @@ for (const database of testDatabases()) {
         assert.match(refreshToken, /^[A-Za-z0-9_-]{43}$/);
         const cookie = ([] as string[]).concat(response.headers['set-cookie'])[0];
         assert.match(cookie, new RegExp(`^token=${refreshToken};`));
-        for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Path=/auth', 'Secure', `Max-Age=${t.config.refreshTtlSeconds}`]) {
+        for (const attribute of ['HttpOnly', 'SameSite=Strict', 'Path=/auth', 'Secure', `Max-Age=${t.config.session.refreshTtlSeconds}`]) {
           assert.ok(cookie.includes(attribute), `cookie has ${attribute}: ${cookie}`);
         }
 

@@ -123,4 +123,42 @@ for (const database of testDatabases()) {
       assert.match(String(replaced.headers['x-request-id']), /^[0-9a-f-]{36}$/);
     });
   });
+
+  describe(`first start on ${database.name}`, () => {
+    const t = withApp(database, {}, { adminLogin: 'never' });
+    /** What the permission, role and user modules seed, children first. */
+    const SEEDED_TABLES = [
+      'sys_user_role',
+      'sys_role_permission',
+      'sys_role_dept',
+      'auth_refresh_token',
+      'auth_session',
+      'sys_user',
+      'sys_role',
+      'sys_permission',
+    ];
+
+    it('seeds an empty database once when two instances start on it at the same moment', async () => {
+      // The schema is there, its rows are not: as on the first start of a fresh deployment of two instances.
+      for (const table of SEEDED_TABLES) await t.dataSource.query(`DELETE FROM ${table}`);
+      const [first, second] = await Promise.all([t.restart(), t.restart()]);
+      for (const instance of [first, second]) {
+        const users = await instance.dataSource.getRepository(User).find({ relations: { roles: true } });
+        assert.deepEqual(
+          users.map((u) => [u.username, u.roles.map((r) => r.roleKey)]),
+          [['admin', ['admin']]],
+        );
+        assert.deepEqual(
+          (await instance.dataSource.getRepository(Role).find({ order: { id: 'ASC' } })).map((r) => r.roleKey),
+          ['admin', 'common'],
+        );
+        const admin = await instance.dataSource.getRepository(Role).findOneOrFail({ where: { roleKey: 'admin' }, relations: { permissions: true } });
+        assert.deepEqual(admin.permissions.map((p) => p.code).sort(), BUILT_IN);
+        assert.equal(await instance.dataSource.getRepository(Permission).count(), BUILT_IN.length);
+        await login(instance);
+      }
+      await first.app.close();
+      await second.app.close();
+    });
+  });
 }

@@ -101,7 +101,7 @@ for (const database of testDatabases()) {
           assert.equal(revoked.status, 200, JSON.stringify(revoked));
           const [row] = await logRows('user', String(user.id));
           const lifetime = row.expiresAt.getTime() - row.revokedAt.getTime();
-          assert.ok(lifetime >= t.config.mintMaxTtlSeconds * 1000, `a user-wide entry outlives any token of the user (kept ${lifetime} ms)`);
+          assert.ok(lifetime >= t.config.jwt.mintMaxTtlSeconds * 1000, `a user-wide entry outlives any token of the user (kept ${lifetime} ms)`);
           await assertStaysRefused(tokens);
         });
       }
@@ -146,7 +146,10 @@ for (const database of testDatabases()) {
         assert.equal(sessionRow.revokedAt.getTime(), ended.revokedAt!.getTime());
         assert.ok(sessionRow.expiresAt.getTime() >= exp! * 1000, 'the ended personal token is covered until it expires');
         const [extended] = await logRows('user', String(user.id));
-        assert.ok(extended.expiresAt.getTime() - extended.revokedAt.getTime() >= t.config.mintMaxTtlSeconds * 1000, 'the user-wide entry outlives any token');
+        assert.ok(
+          extended.expiresAt.getTime() - extended.revokedAt.getTime() >= t.config.jwt.mintMaxTtlSeconds * 1000,
+          'the user-wide entry outlives any token',
+        );
 
         await sixtyFiveMinutesPass();
         const restarted = await t.restart();

@@ -5,9 +5,9 @@ import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { AccessTokenGuard } from '../security/access-token.guard';
 import { Public, Scopes } from '../security/decorators';
+import { SessionConfig, sessionConfig } from './auth.config';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
 import { JsonBodyOnly } from './json-body.guard';
@@ -35,7 +35,7 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly guard: AccessTokenGuard,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(sessionConfig.token) private readonly config: SessionConfig,
   ) {}
 
   @Post('login')

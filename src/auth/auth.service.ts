@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Reader, Transactions } from '../database/transactions';
 import { scopesOfUser } from '../role/user-scopes';
 import { assertCanGrant, heldScopes } from '../security/grants';
@@ -10,8 +9,10 @@ import { PasswordService } from '../security/password.service';
 import type { Principal } from '../security/principal';
 import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
 import { RevocationService, RevokedSession } from '../security/revocation.service';
+import { PasswordConfig, passwordConfig } from '../security/security.config';
 import { TokenService } from '../security/token.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
+import { SessionConfig, sessionConfig } from './auth.config';
 import { RefreshToken } from './entities/refresh-token.entity';
 import { LoginThrottle } from './login-throttle';
 import { RevokeReason, Session } from './entities/session.entity';
@@ -45,7 +46,8 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
     private readonly revocations: RevocationService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(sessionConfig.token) private readonly config: SessionConfig,
+    @Inject(passwordConfig.token) private readonly hashing: PasswordConfig,
     private readonly throttle: LoginThrottle,
   ) {}
 
@@ -88,7 +90,7 @@ export class AuthService {
       await manager.getRepository(RefreshToken).insert({ tokenHash: hashToken(refreshToken), sessionId: created.id, generation: 0, createdAt: now });
       return created;
     });
-    if (rehash) this.logger.log(`re-hashed the password of user ${user.id} with ${this.config.bcryptRounds} rounds`);
+    if (rehash) this.logger.log(`re-hashed the password of user ${user.id} with ${this.hashing.bcryptRounds} rounds`);
 
     const scopes = await this.scopesOf(user.id);
     return {
@@ -129,7 +131,7 @@ export class AuthService {
     const now = new Date();
     if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
 
-    if (session.userAgent !== client.userAgent || (this.config.sessionBindIp && session.ip !== client.ip)) {
+    if (session.userAgent !== client.userAgent || (this.config.bindIp && session.ip !== client.ip)) {
       await this.revokeSession(session.id, 'client_mismatch');
       throw new AppException('error.sessionBinding');
     }

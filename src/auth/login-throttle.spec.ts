@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppException } from '../common/app.exception';
-import type { AppConfig } from '../config/app.config';
+import type { LoginThrottleConfig } from './auth.config';
 import { LoginThrottle } from './login-throttle';
 
-const config = (maxFailures: number, maxFailuresPerIp: number) => ({ loginThrottle: { maxFailures, maxFailuresPerIp, windowSeconds: 900 } }) as AppConfig;
+const config = (maxFailures: number, maxFailuresPerIp: number): LoginThrottleConfig => ({ maxFailures, maxFailuresPerIp, windowSeconds: 900 });
 const at = (ms: number) => () => ms;
 
 /** The seconds to wait of a refusal; undefined when the attempt may go ahead. */

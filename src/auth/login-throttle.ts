@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppException } from '../common/app.exception';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { LoginThrottleConfig, loginThrottleConfig } from './auth.config';
 
 interface Window {
   /** Failed logins since the window began. */
@@ -41,7 +41,7 @@ export class LoginThrottle implements OnModuleDestroy {
   private readonly windows = new Map<string, Window>();
   private readonly pruneTimer: NodeJS.Timeout;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(@Inject(loginThrottleConfig.token) private readonly config: LoginThrottleConfig) {
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
   }
@@ -55,7 +55,7 @@ export class LoginThrottle implements OnModuleDestroy {
    * address may not try now; waits while the attempts in flight could still take it past its limit.
    */
   async begin(usernameKey: string, ip: string, now: () => number = Date.now): Promise<void> {
-    const { maxFailures, maxFailuresPerIp } = this.config.loginThrottle;
+    const { maxFailures, maxFailuresPerIp } = this.config;
     const limits: Array<[string, number]> = [
       [pairKey(usernameKey, ip), maxFailures],
       [ipKey(ip), maxFailuresPerIp],
@@ -78,7 +78,7 @@ export class LoginThrottle implements OnModuleDestroy {
       if (!window) continue;
       if (window.failures === 0 || window.resetAt <= now) {
         window.failures = 0;
-        window.resetAt = now + this.config.loginThrottle.windowSeconds * 1000;
+        window.resetAt = now + this.config.windowSeconds * 1000;
       }
       window.failures++;
       this.end(key);

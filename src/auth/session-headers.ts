@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AppConfig } from '../config/app.config';
+import type { SessionConfig } from './auth.config';
 import type { ClientInfo, IssuedTokens } from './auth.service';
 
 export const REFRESH_COOKIE = 'token';
@@ -23,7 +23,7 @@ export function refreshCookie(request: FastifyRequest): string | undefined {
 }
 
 /** The documents' way of handing out tokens: headers, plus the refresh token as an HttpOnly cookie. */
-export function sendSessionTokens(reply: FastifyReply, tokens: IssuedTokens, config: AppConfig): void {
+export function sendSessionTokens(reply: FastifyReply, tokens: IssuedTokens, config: SessionConfig): void {
   reply.header('authorization', `Bearer ${tokens.accessToken}`);
   reply.header('x-refresh-token', tokens.refreshToken);
   reply.header('cache-control', 'no-store');
@@ -36,7 +36,7 @@ export function sendSessionTokens(reply: FastifyReply, tokens: IssuedTokens, con
   });
 }
 
-export function clearSessionCookie(reply: FastifyReply, config: AppConfig): void {
+export function clearSessionCookie(reply: FastifyReply, config: SessionConfig): void {
   reply.header('cache-control', 'no-store');
   reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', path: REFRESH_COOKIE_PATH, secure: config.cookieSecure });
 }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Lang } from '../config/app.config';
-import { ErrorKey, preferredLanguage, statusOf } from './messages';
+import { ErrorKey, Lang, preferredLanguage, statusOf } from './messages';
 import { renderProblem } from './renderer';
 import type { RendererRegistry } from './renderer-registry';
 

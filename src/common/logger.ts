@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { Logger } from 'pino';
-import type { AppConfig } from '../config/app.config';
+import type { CoreConfig } from '../config/core.config';
 
 /** Paths that may hold secrets are never written, whatever logs them. */
 const REDACT = [
@@ -18,7 +18,7 @@ const REDACT = [
   '*.refreshToken',
 ];
 
-export function createLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
+export function createLogger(config: Pick<CoreConfig, 'logLevel'>): Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } });
 }
 

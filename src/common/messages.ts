@@ -1,9 +1,10 @@
-import type { Lang } from '../config/app.config';
-
 /**
  * Every text the API sends, in the document's Chinese and in English.
  * The 401 text is the documents' own English sentence in both languages: clients compare it.
  */
+/** The languages of the answers (Accept-Language). */
+export type Lang = 'zh' | 'en';
+
 /** An answer's text, [Chinese, English]. */
 type Text = readonly [zh: string, en: string];
 /** A refusal: its HTTP status, then its text. */

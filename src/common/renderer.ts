@@ -1,7 +1,6 @@
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
-import type { Lang } from '../config/app.config';
-import type { MessageKey } from './messages';
+import type { Lang, MessageKey } from './messages';
 import { FieldMessages, localizeErrorData } from './validation-messages';
 
 /** An error as every family sees it, before the family gives it its shape. */

@@ -1,4 +1,4 @@
-import type { Lang } from '../config/app.config';
+import type { Lang } from './messages';
 
 /**
  * One broken rule: a class-validator constraint name (`isString`, `maxLength`, …) or one of ours,

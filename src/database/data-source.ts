@@ -1,13 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { RefreshToken } from '../auth/entities/refresh-token.entity';
-import { Session } from '../auth/entities/session.entity';
-import type { AppConfig } from '../config/app.config';
-import { Permission } from '../permission/entities/permission.entity';
-import { Role } from '../role/entities/role.entity';
-import { User } from '../user/entities/user.entity';
 import { BoundedMysql } from './bounded-mysql';
+import type { DatabaseConfig } from './database.config';
 import { InitialSchema1763780000000 } from './migrations/1763780000000-initial-schema';
 import { Departments1763790000000 } from './migrations/1763790000000-departments';
 import { RevocationLog1763800000000 } from './migrations/1763800000000-revocation-log';
@@ -15,12 +10,7 @@ import { MintedTokens1763810000000 } from './migrations/1763810000000-minted-tok
 import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
-import { SigningKey } from '../security/entities/signing-key.entity';
-import { AuditLog } from '../audit/entities/audit-log.entity';
-import { Dept } from '../dept/entities/dept.entity';
-import { Revocation } from '../security/entities/revocation.entity';
 
-export const ENTITIES = [User, Role, Permission, Dept, Session, RefreshToken, Revocation, AuditLog, SigningKey];
 export const MIGRATIONS = [
   InitialSchema1763780000000,
   Departments1763790000000,
@@ -31,39 +21,41 @@ export const MIGRATIONS = [
   RevocationLifetime1763841100000,
 ];
 
-/** One description of the database for the app, the tests and the migration CLI (ormconfig.ts). */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+/**
+ * One description of the database for the app, the tests and the migration CLI (ormconfig.ts). The entities are
+ * not here: each feature module registers its own (TypeOrmModule.forFeature), and the migrations need none.
+ */
+export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
     migrations: MIGRATIONS,
-    migrationsRun: config.database.migrationsRun,
+    migrationsRun: database.migrationsRun,
     migrationsTableName: 'schema_migrations',
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     logging: ['error' as const, 'migration' as const],
   };
-  if (config.database.type === 'mysql') {
+  if (database.type === 'mysql') {
     return {
       ...common,
       type: 'mysql',
-      url: config.database.url,
+      url: database.url,
       charset: 'utf8mb4_unicode_ci',
       timezone: 'Z',
       supportBigNumbers: true,
       connectTimeout: 5000,
-      poolSize: config.database.poolSize,
+      poolSize: database.poolSize,
       // Bounds the wait for a pooled connection and every query: a stalled server gets 503, not a hang.
-      driver: new BoundedMysql({ queryTimeoutMs: config.database.queryTimeoutMs, acquireTimeoutMs: config.database.acquireTimeoutMs }),
+      driver: new BoundedMysql({ queryTimeoutMs: database.queryTimeoutMs, acquireTimeoutMs: database.acquireTimeoutMs }),
       extra: { waitForConnections: true, queueLimit: 1000, enableKeepAlive: true },
     };
   }
-  if (config.database.sqlitePath !== ':memory:') mkdirSync(dirname(config.database.sqlitePath), { recursive: true });
+  if (database.sqlitePath !== ':memory:') mkdirSync(dirname(database.sqlitePath), { recursive: true });
   return {
     ...common,
     type: 'better-sqlite3',
-    database: config.database.sqlitePath,
+    database: database.sqlitePath,
     enableWAL: true,
     // Writers wait for another process's lock instead of failing with SQLITE_BUSY at once, but not for ever.
-    timeout: config.database.queryTimeoutMs,
+    timeout: database.queryTimeoutMs,
   };
 }

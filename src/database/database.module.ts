@@ -1,12 +1,11 @@
 import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app.config';
 import { boundedMysqlOf } from './bounded-mysql';
 import { dataSourceOptions } from './data-source';
+import type { DatabaseConfig } from './database.config';
 import { DatabaseProbe } from './database-probe';
 import { ReadCaches } from './read-cache';
-import { SeedService } from './seed.service';
 import { Transactions } from './transactions';
 
 @Global()
@@ -14,17 +13,19 @@ import { Transactions } from './transactions';
 export class DatabaseModule implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(database: DatabaseConfig): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
-          ...dataSourceOptions(config),
+          ...dataSourceOptions(database),
+          // The entities the feature modules register with TypeOrmModule.forFeature().
+          autoLoadEntities: true,
           // Fail the start at once instead of retrying for half a minute.
           retryAttempts: 0,
         }),
       ],
-      providers: [Transactions, SeedService, ReadCaches, DatabaseProbe],
+      providers: [Transactions, ReadCaches, DatabaseProbe],
       exports: [Transactions, ReadCaches, DatabaseProbe],
     };
   }

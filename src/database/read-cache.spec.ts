@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { AfterQueryEvent } from 'typeorm/subscriber/event/QueryEvent';
-import type { AppConfig } from '../config/app.config';
+import type { DatabaseConfig } from './database.config';
 import { ReadCache, ReadCaches } from './read-cache';
 
 function counter<V>(value: () => V) {
@@ -63,7 +63,7 @@ describe('ReadCache', () => {
 });
 
 describe('ReadCaches', () => {
-  const config = { readCacheTtlMs: 60_000 } as AppConfig;
+  const config = { readCacheTtlMs: 60_000 } as DatabaseConfig;
   const event = (query: string, success = true) => ({ query, success, manager: {} as EntityManager }) as AfterQueryEvent;
 
   it('empties the caches of the table a statement writes, and only those', async () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntitySubscriberInterface } from 'typeorm';
 import type { AfterQueryEvent } from 'typeorm/subscriber/event/QueryEvent';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { DatabaseConfig, databaseConfig } from './database.config';
 import { afterCommit } from './transactions';
 
 interface Entry<V> {
@@ -78,7 +78,7 @@ export class ReadCaches implements EntitySubscriberInterface {
 
   constructor(
     dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(databaseConfig.token) private readonly config: DatabaseConfig,
   ) {
     dataSource.subscribers.push(this);
   }

@@ -8,7 +8,7 @@ import { readGetBody } from '../common/get-body';
 import type { Page } from '../common/paging';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { validated } from '../common/validate';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { CORE_CONFIG, CoreConfig } from '../config/core.config';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
 import { actorIdOf, Principal } from '../security/principal';
 import { RoleBodyDto, RoleDetailDto, RoleDto, roleInput, RoleListQueryDto } from './dto/role.dto';
@@ -31,7 +31,7 @@ const roleDetailExample = { ...roleExample, permissions: ['userMan'], deptIds: [
 export class RoleController {
   constructor(
     private readonly roles: RoleService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CORE_CONFIG) private readonly config: CoreConfig,
   ) {}
 
   @Get('list')

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
 import { IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
 import { SigningKey } from './entities/signing-key.entity';
 import { generateSigningKeyPair, PrivateKeyCipher, privateKeyPem } from './key-pair';
+import { JwtConfig, jwtConfig } from './security.config';
 
 export type AsymmetricAlg = 'RS256' | 'ES256';
 
@@ -41,13 +41,13 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly transactions: Transactions,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(jwtConfig.token) private readonly config: JwtConfig,
   ) {
-    this.cipher = new PrivateKeyCipher(config.jwt.keyEncryptionSecret);
+    this.cipher = new PrivateKeyCipher(config.keyEncryptionSecret);
   }
 
   get asymmetric(): boolean {
-    return this.config.jwt.alg !== 'HS256';
+    return this.config.alg !== 'HS256';
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -94,11 +94,11 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async rotate(activationDelayMs = this.config.keyActivationDelaySeconds * 1000): Promise<{ kid: string; alg: AsymmetricAlg; activatesAt: string }> {
     if (!this.asymmetric) throw new AppException('error.noKeysToRotate');
-    const alg = this.config.jwt.alg as AsymmetricAlg;
+    const alg = this.config.alg as AsymmetricAlg;
     const { kid, publicJwk, privateKey } = await generateSigningKeyPair(alg);
     const now = new Date();
     const activatesAt = new Date(now.getTime() + activationDelayMs);
-    const lastTokenLifetime = Math.max(this.config.jwt.accessTtlSeconds, this.config.mintMaxTtlSeconds) + 60;
+    const lastTokenLifetime = Math.max(this.config.accessTtlSeconds, this.config.mintMaxTtlSeconds) + 60;
     await this.transactions.run(async (manager) => {
       const repository = manager.getRepository(SigningKey);
       // The old key signs until the new one activates; its last token expires a token lifetime after that.
@@ -137,7 +137,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
       });
     }
     this.keys = keys;
-    this.candidates = [...keys.values()].filter((key) => key.alg === this.config.jwt.alg).sort((a, b) => b.activatesAt - a.activatesAt);
+    this.candidates = [...keys.values()].filter((key) => key.alg === this.config.alg).sort((a, b) => b.activatesAt - a.activatesAt);
   }
 
   private liveKeys(): Promise<SigningKey[]> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import * as bcrypt from 'bcrypt';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { PasswordConfig, passwordConfig } from './security.config';
 
 /** bcrypt reads only this many bytes; longer passwords are refused rather than silently cut. */
 export const BCRYPT_MAX_BYTES = 72;
@@ -13,7 +13,7 @@ export function fitsBcrypt(password: string): boolean {
 export class PasswordService implements OnModuleInit {
   private dummyHash!: Promise<string>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(passwordConfig.token) private readonly config: PasswordConfig) {}
 
   onModuleInit(): void {
     // Compared against when the user does not exist, so that answers take as long as for a wrong password.

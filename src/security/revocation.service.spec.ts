@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EntityManager, FindOperator } from 'typeorm';
-import type { AppConfig } from '../config/app.config';
 import type { Transactions } from '../database/transactions';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 import { RevocationService } from './revocation.service';
+import type { JwtConfig, RevocationConfig } from './security.config';
 
 const MINUTE = 60_000;
 const DAY = 86400_000;
-const config = { jwt: { accessTtlSeconds: 600 }, mintMaxTtlSeconds: 30 * 86400, revocationPollMs: 0 } as AppConfig;
+const config: RevocationConfig = { pollMs: 0 };
+const jwt = { accessTtlSeconds: 600, mintMaxTtlSeconds: 30 * 86400 } as JwtConfig;
 
 type Column = 'id' | 'expiresAt' | 'revokedAt';
 type Where = Partial<Record<Column, FindOperator<Date | number>>>;
@@ -67,10 +68,10 @@ class FakeLog {
   }
 }
 
-function setUp(log = new FakeLog(), settings: Partial<AppConfig> = {}) {
+function setUp(log = new FakeLog(), settings: Partial<RevocationConfig> = {}) {
   const database = { getRepository: () => log } as unknown as EntityManager;
   const transactions = { run: <T>(work: (manager: EntityManager) => Promise<T>) => work(database) } as Transactions;
-  return { log, database, service: new RevocationService(transactions, { ...config, ...settings }) };
+  return { log, database, service: new RevocationService(transactions, { ...config, ...settings }, jwt) };
 }
 
 /** A session revocation as another instance writes it, dated by its own clock. */
@@ -207,7 +208,7 @@ describe('RevocationService', () => {
   });
 
   it('is current while it reads the log, and says how long ago it last did', async () => {
-    const { log, service } = setUp(new FakeLog(), { revocationPollMs: 50 });
+    const { log, service } = setUp(new FakeLog(), { pollMs: 50 });
     await service.onApplicationBootstrap();
     try {
       assert.ok(service.isCurrent());

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { Between, EntityManager, LessThan, MoreThan } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { afterCommit, Transactions } from '../database/transactions';
 import { Revocation } from './entities/revocation.entity';
 import type { Principal } from './principal';
 import { RedisRevocationChannel, RevocationMessage } from './revocation-channel';
 import { LogCursor } from './revocation-cursor';
+import { JwtConfig, jwtConfig, RevocationConfig, revocationConfig } from './security.config';
 
 /**
  * How long an id missing below the highest one read is read again: far longer than a transaction of
@@ -75,7 +75,8 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly transactions: Transactions,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(revocationConfig.token) private readonly config: RevocationConfig,
+    @Inject(jwtConfig.token) private readonly jwt: JwtConfig,
   ) {
     if (config.redisUrl) {
       this.channel = new RedisRevocationChannel(
@@ -96,8 +97,8 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
     await this.load();
     this.pruneTimer = setInterval(() => void this.prune(), 60_000);
     this.pruneTimer.unref();
-    if (this.config.revocationPollMs > 0) {
-      this.pollTimer = setInterval(() => void this.pollIfDue(), this.config.revocationPollMs);
+    if (this.config.pollMs > 0) {
+      this.pollTimer = setInterval(() => void this.pollIfDue(), this.config.pollMs);
       this.pollTimer.unref();
     }
     this.channel?.start();
@@ -117,13 +118,13 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Milliseconds since the last successful read of the log began; undefined when the log is not polled. */
   lagMs(): number | undefined {
-    if (this.config.revocationPollMs <= 0) return undefined;
+    if (this.config.pollMs <= 0) return undefined;
     return Math.round(performance.now() - this.lastReadAt);
   }
 
   /** False while the log cannot be read and has not been for a few poll periods: revocations made elsewhere may be missing. */
   isCurrent(): boolean {
-    if (this.config.revocationPollMs <= 0) return true;
+    if (this.config.pollMs <= 0) return true;
     const now = performance.now();
     const interval = this.pollInterval();
     // A read still running after a whole period counts as failing: the database may be stalled.
@@ -143,7 +144,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   /** Ends the tokens of these sessions: logged in the caller's transaction, applied once it commits. */
   async revokeSessions(manager: EntityManager, sessions: RevokedSession[], now = new Date()): Promise<void> {
     if (sessions.length === 0) return;
-    const accessTokensExpireAt = now.getTime() + this.config.jwt.accessTtlSeconds * 1000;
+    const accessTokensExpireAt = now.getTime() + this.jwt.accessTtlSeconds * 1000;
     await this.record(
       manager,
       sessions.map(({ id, tokensExpireAt }) => ({
@@ -246,13 +247,13 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private pollInterval(): number {
-    return this.channel?.subscribed ? this.config.revocationPollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.revocationPollMs;
+    return this.channel?.subscribed ? this.config.pollMs * POLL_SLOWDOWN_WITH_REDIS : this.config.pollMs;
   }
 
   /** Polls once a period has passed since the last poll began (ten periods while Redis delivers). */
   private pollIfDue(): Promise<void> | undefined {
     // Half a period of slack: timers fire a little early or late.
-    if (performance.now() - this.lastPollAt < this.pollInterval() - this.config.revocationPollMs / 2) return undefined;
+    if (performance.now() - this.lastPollAt < this.pollInterval() - this.config.pollMs / 2) return undefined;
     return this.poll();
   }
 
@@ -297,6 +298,6 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** How long after its revocation a token of a user can still be valid: an access token's or a minted token's life. */
   private longestTokenLifetimeMs(): number {
-    return Math.max(this.config.jwt.accessTtlSeconds, this.config.mintMaxTtlSeconds) * 1000 + CLOCK_LEEWAY_MS;
+    return Math.max(this.jwt.accessTtlSeconds, this.jwt.mintMaxTtlSeconds) * 1000 + CLOCK_LEEWAY_MS;
   }
 }

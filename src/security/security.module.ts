@@ -1,7 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessTokenGuard } from './access-token.guard';
+import { Revocation } from './entities/revocation.entity';
+import { SigningKey } from './entities/signing-key.entity';
 import { KeyService } from './key.service';
 import { KeysController } from './keys.controller';
 import { PasswordService } from './password.service';
@@ -10,7 +13,7 @@ import { TokenService } from './token.service';
 
 @Global()
 @Module({
-  imports: [JwtModule.register({})],
+  imports: [JwtModule.register({}), TypeOrmModule.forFeature([Revocation, SigningKey])],
   controllers: [KeysController],
   providers: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
   exports: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard],

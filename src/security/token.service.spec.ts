@@ -2,24 +2,22 @@ import { JwtService } from '@nestjs/jwt';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { AppConfig } from '../config/app.config';
+import type { JwtConfig } from './security.config';
 import { TokenService } from './token.service';
 
 const config = {
-  jwt: {
-    alg: 'HS256',
-    acceptHs256: true,
-    secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'),
-    issuer: 'iss-test',
-    audience: 'aud-test',
-    accessTtlSeconds: 900,
-  },
-} as AppConfig;
+  alg: 'HS256',
+  acceptHs256: true,
+  secret: Buffer.from('unit-test-secret-unit-test-secret-0123456789'),
+  issuer: 'iss-test',
+  audience: 'aud-test',
+  accessTtlSeconds: 900,
+} as JwtConfig;
 const service = new TokenService(new JwtService(), config);
 const subject = { userId: 7, username: 'alice', sessionId: 'session-1', scopes: ['userMan', 'role'] };
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-function forge(header: object, payload: object, secret = config.jwt.secret): string {
+function forge(header: object, payload: object, secret = config.secret): string {
   const body = `${b64(header)}.${b64(payload)}`;
   return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
 }
@@ -116,7 +114,7 @@ describe('TokenService', () => {
     const iat = Math.floor(Date.now() / 1000);
     const payload = { jti: 'j4', iss: 'iss-test', aud: 'aud-test', sub: '1', sid: 's', scope: [], iat, exp: iat + 60 };
     assert.equal(service.verifyAccessToken(`${b64({ alg: 'none' })}.${b64(payload)}.`), undefined);
-    const pairsOnly = new TokenService(new JwtService(), { jwt: { ...config.jwt, alg: 'RS256', acceptHs256: false } } as AppConfig);
+    const pairsOnly = new TokenService(new JwtService(), { ...config, alg: 'RS256', acceptHs256: false });
     assert.equal(pairsOnly.verifyAccessToken(forge({ alg: 'HS256' }, payload)), undefined);
     assert.ok(service.verifyAccessToken(forge({ alg: 'HS256' }, payload)));
   });

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { Algorithm, createVerifier } from 'fast-jwt';
 import { KeyObject, randomUUID } from 'node:crypto';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { KeyService } from './key.service';
 import type { Principal } from './principal';
+import { JwtConfig, jwtConfig } from './security.config';
 
 export interface AccessTokenSubject {
   userId: number;
@@ -57,15 +57,15 @@ export class TokenService {
 
   constructor(
     private readonly jwt: JwtService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(jwtConfig.token) private readonly config: JwtConfig,
     private readonly keys?: KeyService,
   ) {
-    this.secret = config.jwt.secret;
-    if (config.jwt.acceptHs256) this.hs256Verifier = this.verifierFor('HS256', config.jwt.secret);
+    this.secret = config.secret;
+    if (config.acceptHs256) this.hs256Verifier = this.verifierFor('HS256', config.secret);
   }
 
   get accessTtlSeconds(): number {
-    return this.config.jwt.accessTtlSeconds;
+    return this.config.accessTtlSeconds;
   }
 
   /** `now` is when the session was opened or refreshed: a user-wide revocation after it ends this token. */
@@ -73,12 +73,12 @@ export class TokenService {
     const iat = Math.floor(now / 1000);
     const claims: Principal = {
       jti: randomUUID(),
-      iss: this.config.jwt.issuer,
+      iss: this.config.issuer,
       sub: String(subject.userId),
-      aud: this.config.jwt.audience,
+      aud: this.config.audience,
       iat,
       iat_ms: now,
-      exp: iat + this.config.jwt.accessTtlSeconds,
+      exp: iat + this.config.accessTtlSeconds,
       sid: subject.sessionId,
       scope: subject.scopes,
       username: subject.username,
@@ -90,7 +90,7 @@ export class TokenService {
   signMintedToken(token: MintedTokenClaims, now = Date.now()): string {
     const claims: Principal = {
       jti: token.id,
-      iss: this.config.jwt.issuer,
+      iss: this.config.issuer,
       sub: token.subject,
       aud: token.audience,
       iat: Math.floor(now / 1000),
@@ -186,8 +186,8 @@ export class TokenService {
     return createVerifier({
       key,
       algorithms: [alg],
-      allowedIss: this.config.jwt.issuer,
-      allowedAud: this.config.jwt.audience,
+      allowedIss: this.config.issuer,
+      allowedAud: this.config.audience,
       requiredClaims: ['exp', 'iat', 'sub', 'jti', 'iss', 'aud'],
       ignoreExpiration: true,
       ignoreNotBefore: true,
@@ -203,8 +203,8 @@ export class TokenService {
     // Revocation compares it: it must say the same instant as iat.
     if (iat_ms !== undefined && (typeof iat_ms !== 'number' || Math.floor(iat_ms / 1000) !== iat)) return false;
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + CLOCK_LEEWAY_SECONDS)) return false;
-    if (iss !== this.config.jwt.issuer) return false;
-    const audience = this.config.jwt.audience;
+    if (iss !== this.config.issuer) return false;
+    const audience = this.config.audience;
     if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) return false;
     if (typeof sub !== 'string' || typeof sid !== 'string' || typeof jti !== 'string') return false;
     if (username !== undefined && typeof username !== 'string') return false;

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { ClientInfo } from '../auth/auth.service';
 import { Session } from '../auth/entities/session.entity';
 import { AppException } from '../common/app.exception';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { Transactions } from '../database/transactions';
 import { assertCanGrant, heldScopes } from '../security/grants';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
+import { JwtConfig, jwtConfig } from '../security/security.config';
 import { TokenService } from '../security/token.service';
 import { expiresAtSeconds, GenerateJwtDto, PersonalTokenDto } from './dto/mint.dto';
 
@@ -28,7 +28,7 @@ export class MintService {
   constructor(
     private readonly transactions: Transactions,
     private readonly tokens: TokenService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(jwtConfig.token) private readonly config: JwtConfig,
   ) {}
 
   generate(caller: Principal, input: GenerateJwtDto, client: ClientInfo): Promise<MintedToken> {
@@ -55,7 +55,7 @@ export class MintService {
     if (expiresAt > nowSeconds + this.config.mintMaxTtlSeconds) throw new AppException('error.expiryTooFar', { maxSeconds: this.config.mintMaxTtlSeconds });
 
     const id = randomUUID();
-    const audience = input.audience ?? this.config.jwt.audience;
+    const audience = input.audience ?? this.config.audience;
     const mintedBy = actorIdOf(caller);
     await this.transactions.run(async (manager) => {
       assertCanGrant(await heldScopes(manager, caller), scopes);

@@ -9,7 +9,7 @@ import { readGetBody } from '../common/get-body';
 import type { Page } from '../common/paging';
 import { MAX_ID, ParseIdPipe } from '../common/parse-id.pipe';
 import { validated } from '../common/validate';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
+import { CORE_CONFIG, CoreConfig } from '../config/core.config';
 import { invalidInput } from '../common/validation';
 import type { BrokenRule } from '../common/validation-messages';
 import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
@@ -52,7 +52,7 @@ function roleIdList(body: unknown): number[] {
 export class UserController {
   constructor(
     private readonly users: UserService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CORE_CONFIG) private readonly config: CoreConfig,
   ) {}
 
   @Post()

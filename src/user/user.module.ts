@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
+import { RoleModule } from '../role/role.module';
+import { User } from './entities/user.entity';
 import { MintController } from './mint.controller';
 import { MintService } from './mint.service';
 import { UserController } from './user.controller';
+import { UserSeed } from './user.seed';
 import { UserService } from './user.service';
 
 @Module({
-  imports: [AuthModule],
+  imports: [TypeOrmModule.forFeature([User]), AuthModule, RoleModule],
   controllers: [UserController, MintController],
-  providers: [UserService, MintService],
+  providers: [UserService, MintService, UserSeed],
 })
 export class UserModule {}

@@ -6,7 +6,6 @@ import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging
 import type { ErrorKey } from '../common/messages';
 import { invalidInput } from '../common/validation';
 import { formatTime } from '../common/time';
-import { APP_CONFIG, AppConfig } from '../config/app.config';
 import { isDuplicateKey } from '../database/db-errors';
 import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Reader, Transactions } from '../database/transactions';
@@ -20,6 +19,7 @@ import { isCommonPassword } from './common-passwords';
 import { RegisteredDto, UpdateUserDto, USERNAME, UserDto, UserInfoDto, UserListQueryDto } from './dto/user.dto';
 import { User, USER_STATUS_DISABLED, USER_STATUS_NORMAL, usernameKey } from './entities/user.entity';
 import type { BuiltInScope } from '../security/scopes';
+import { UserConfig, userConfig } from './user.config';
 
 export const USER_MAN: BuiltInScope = 'userMan';
 
@@ -68,7 +68,7 @@ export class UserService {
     private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
     private readonly auth: AuthService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(userConfig.token) private readonly config: UserConfig,
     caches: ReadCaches,
   ) {
     this.views = caches.forTable('sys_user');

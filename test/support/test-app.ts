@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
-import { AppConfig, loadConfig } from '../../src/config/app.config';
+import { AppConfig, loadConfig } from '../../src/app.config';
 
 export interface TestDatabase {
   name: 'sqlite' | 'mysql';

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './app.config';
+import { loadConfig } from './app.config';
+import { ConfigError } from './config/env-reader';
 
 const SECRET = 'k3J9-vQ2xLm8ZpR4tW7yB1nC5dF0gH6j';
 const dataDir = () => mkdtempSync(join(tmpdir(), 'config-spec-'));
@@ -22,9 +23,9 @@ describe('loadConfig', () => {
     assert.equal(config.database.type, 'sqlite');
     assert.equal(config.database.migrationsRun, true);
     assert.equal(config.jwt.accessTtlSeconds, 900);
-    assert.equal(config.refreshTtlSeconds, 14 * 86400);
-    assert.equal(config.bcryptRounds, 12);
-    assert.equal(config.cookieSecure, true);
+    assert.equal(config.session.refreshTtlSeconds, 14 * 86400);
+    assert.equal(config.password.bcryptRounds, 12);
+    assert.equal(config.session.cookieSecure, true);
     assert.equal(config.trustProxy, false);
     assert.equal(config.bodyLimitBytes, 100 * 1024);
   });
@@ -41,7 +42,7 @@ describe('loadConfig', () => {
   it('reads durations with units', () => {
     const config = loadConfig({ DATA_DIR: dataDir(), ACCESS_TOKEN_TTL: '5m', REFRESH_TOKEN_TTL: '2d' });
     assert.equal(config.jwt.accessTtlSeconds, 300);
-    assert.equal(config.refreshTtlSeconds, 172800);
+    assert.equal(config.session.refreshTtlSeconds, 172800);
   });
 
   it('accepts HS256 tokens with JWT_ALG=RS256|ES256 only while JWT_ACCEPT_HS256=true; HS256 itself always', () => {
@@ -86,7 +87,7 @@ describe('loadConfig', () => {
   });
 
   it('takes Redis for revocations from REDIS_URL, and does without it by default', () => {
-    assert.equal(loadConfig({ DATA_DIR: dataDir() }).redisUrl, undefined);
-    assert.equal(loadConfig({ DATA_DIR: dataDir(), REDIS_URL: 'rediss://:pw@cache:6380/2' }).redisUrl, 'rediss://:pw@cache:6380/2');
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).revocation.redisUrl, undefined);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), REDIS_URL: 'rediss://:pw@cache:6380/2' }).revocation.redisUrl, 'rediss://:pw@cache:6380/2');
   });
 });

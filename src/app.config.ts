@@ -1,0 +1,31 @@
+import type { ValueProvider } from '@nestjs/common';
+import { loginThrottleConfig, sessionConfig } from './auth/auth.config';
+import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
+import type { Env } from './config/env-reader';
+import { databaseConfig } from './database/database.config';
+import { jwtConfig, passwordConfig, revocationConfig } from './security/security.config';
+import { userConfig } from './user/user.config';
+
+/** Every feature's configuration slice, by its property in AppConfig. */
+const SLICES = {
+  database: databaseConfig,
+  jwt: jwtConfig,
+  password: passwordConfig,
+  revocation: revocationConfig,
+  session: sessionConfig,
+  loginThrottle: loginThrottleConfig,
+  user: userConfig,
+};
+
+/** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */
+export type AppConfig = ComposedConfig<typeof SLICES>;
+
+/** Reads and validates the environment once; nothing else in the app reads process.env. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  return loadSlices(SLICES, env);
+}
+
+/** Each slice under its own token (and the core under CORE_CONFIG), for the application module to provide. */
+export function configProviders(config: AppConfig): ValueProvider[] {
+  return sliceProviders(SLICES, config);
+}

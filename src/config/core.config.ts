@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { ConfigError, EnvReader } from './env-reader';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** What the process and its HTTP server need, whatever the features: read first, and handed to every slice. */
+export interface CoreConfig {
+  nodeEnv: NodeEnv;
+  host: string;
+  port: number;
+  dataDir: string;
+  bodyLimitBytes: number;
+  corsOrigins: string[];
+  trustProxy: boolean | number | string;
+  logLevel: LogLevel;
+  logRequests: boolean;
+  docsEnabled: boolean;
+}
+
+export const CORE_CONFIG = Symbol('CORE_CONFIG');
+
+export function loadCoreConfig(read: EnvReader): CoreConfig {
+  return {
+    nodeEnv: read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development'),
+    host: read.string('HOST', '0.0.0.0'),
+    port: read.integer('PORT', 8080, 0, 65535),
+    dataDir: resolve(read.string('DATA_DIR', './data')),
+    bodyLimitBytes: read.integer('BODY_LIMIT', 100 * 1024, 1024, 10 * 1024 * 1024),
+    corsOrigins: read.list('CORS_ORIGINS'),
+    trustProxy: readTrustProxy(read),
+    logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logRequests: read.boolean('LOG_REQUESTS', false),
+    docsEnabled: read.boolean('DOCS_ENABLED', true),
+  };
+}
+
+function readTrustProxy(read: EnvReader): boolean | number | string {
+  const raw = read.optionalString('TRUST_PROXY');
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // Fastify also takes a comma separated list of addresses or CIDR ranges.
+  if (/^[0-9a-fA-F:.,/ ]+$/.test(raw)) return raw;
+  throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count, or addresses/CIDRs separated by commas');
+}
