@@ -5,7 +5,7 @@ import { BEARER_SCHEME } from './security/decorators';
 type Operation = Record<string, unknown> & { security?: unknown[]; description?: string };
 
 /** The OpenAPI document: every route, its DTOs and examples, and the scopes it requires. */
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Identity server')
     .setDescription(

@@ -22,7 +22,7 @@ export class Reply<T = unknown> {
 }
 
 /** `{code, message, msg, data}` for successes and errors alike; an unexpected error's data is its request id. */
-export const envelopeRenderer: Renderer = {
+const envelopeRenderer: Renderer = {
   success: (status, messageKey, data, lang) => envelope(status, message(messageKey, lang), data),
   error: (problem, lang) => ({
     body: envelope(problem.status, message(problem.messageKey, lang), problem.unexpected ? { requestId: problem.requestId } : problem.data),

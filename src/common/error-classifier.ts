@@ -56,7 +56,7 @@ const DATABASE_DOWN_MESSAGES = [
   /no connections available/i,
 ];
 
-export function isDatabaseUnavailable(error: unknown): boolean {
+function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
     const candidate = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };

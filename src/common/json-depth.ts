@@ -1,5 +1,5 @@
 /** Deeper JSON is refused: class-transformer and class-validator recurse once per level and overflow the stack. */
-export const MAX_BODY_DEPTH = 64;
+const MAX_BODY_DEPTH = 64;
 
 /** True when objects and arrays nest more than `limit` levels deep (`{}` and `[]` are one level). */
 export function nestsDeeperThan(value: unknown, limit = MAX_BODY_DEPTH): boolean {

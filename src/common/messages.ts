@@ -121,10 +121,6 @@ export function statusOf(key: ErrorKey): number {
   return (CATALOG[key] as ErrorText)[0];
 }
 
-export function isMessageKey(value: string): value is MessageKey {
-  return Object.prototype.hasOwnProperty.call(CATALOG, value);
-}
-
 /**
  * The documents are Chinese, so Chinese is the default; English when the
  * Accept-Language header ranks an English tag above every Chinese one.

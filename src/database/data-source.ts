@@ -11,7 +11,7 @@ import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
 
-export const MIGRATIONS = [
+const MIGRATIONS = [
   InitialSchema1763780000000,
   Departments1763790000000,
   RevocationLog1763800000000,

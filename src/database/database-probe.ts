@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { boundedMysqlOf } from './bounded-mysql';
 
 /** Short enough for a load balancer's health check to get its answer, long enough for a sound database. */
-export const PROBE_TIMEOUT_MS = 1000;
+const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * Whether the database answers, for GET /health. On MySQL it asks on a

@@ -13,12 +13,6 @@ export function isDuplicateKey(error: unknown): boolean {
   return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
-/** A foreign key refused the write (a referenced row is missing, or a referencing row exists). */
-export function isForeignKeyViolation(error: unknown): boolean {
-  const code = driverErrorCode(error);
-  return code === 'ER_NO_REFERENCED_ROW_2' || code === 'ER_ROW_IS_REFERENCED_2' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
-}
-
 /** Runs a write; a unique key refusing it (a taken name, a race lost) becomes a 409 with this message. */
 export async function conflictOnDuplicate<T>(write: Promise<T>, messageKey: ErrorKey): Promise<T> {
   try {

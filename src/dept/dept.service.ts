@@ -10,7 +10,7 @@ import { Dept } from './entities/dept.entity';
 
 export const deptPath = (dept: Pick<Dept, 'ancestors' | 'id'>) => `${dept.ancestors},${dept.id}`;
 
-export function toDeptDto(dept: Dept): DeptDto {
+function toDeptDto(dept: Dept): DeptDto {
   return {
     deptId: dept.id,
     parentId: dept.parentId,

@@ -11,7 +11,7 @@ import type { Principal } from '../security/principal';
 import { CreatePermissionDto, PermissionDto } from './dto/permission.dto';
 import { Permission } from './entities/permission.entity';
 
-export function toPermissionDto(permission: Permission): PermissionDto {
+function toPermissionDto(permission: Permission): PermissionDto {
   return { name: permission.name, permission: permission.code, description: permission.description, builtIn: permission.builtIn };
 }
 

@@ -13,7 +13,7 @@ import { actorIdOf, Principal } from '../security/principal';
 import { RoleDetailDto, RoleDto, RoleInput, RoleListQueryDto } from './dto/role.dto';
 import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
 
-export function toRoleDto(role: Role): RoleDto {
+function toRoleDto(role: Role): RoleDto {
   return {
     roleId: role.id,
     roleName: role.roleName,

@@ -65,7 +65,7 @@ export class AccessTokenGuard implements CanActivate {
   }
 }
 
-export function bearerToken(authorization: string | undefined): string | undefined {
+function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization || authorization.length < 8) return undefined;
   if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
   const token = authorization.slice(7).trim();

@@ -3,7 +3,7 @@ import * as bcrypt from 'bcrypt';
 import { PasswordConfig, passwordConfig } from './security.config';
 
 /** bcrypt reads only this many bytes; longer passwords are refused rather than silently cut. */
-export const BCRYPT_MAX_BYTES = 72;
+const BCRYPT_MAX_BYTES = 72;
 
 export function fitsBcrypt(password: string): boolean {
   return Buffer.byteLength(password, 'utf8') <= BCRYPT_MAX_BYTES;

@@ -11,7 +11,7 @@ export interface RevocationMessage {
   expiresAt?: number;
 }
 
-export const REVOCATION_CHANNEL = 'identity:revocations';
+const REVOCATION_CHANNEL = 'identity:revocations';
 /** One message carries the revocations of one transaction; a user's sessions are rarely more than a few. */
 const MAX_ENTRIES = 1000;
 const MAX_SUBJECT_LENGTH = 64;
