@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Session } from '../src/auth/entities/session.entity';
+import { Session } from '../src/session/entities/session.entity';
 import { User } from '../src/user/entities/user.entity';
 import { assertEnvelope, checkToken, login } from './support/auth-helpers';
 import { withApp } from './support/fixtures';

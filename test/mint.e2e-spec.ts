@@ -1,7 +1,7 @@
 import { decodeJwt, jwtVerify } from 'jose';
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Session } from '../src/auth/entities/session.entity';
+import { Session } from '../src/session/entities/session.entity';
 import { as, assertEnvelope, checkToken } from './support/auth-helpers';
 import { withApp } from './support/fixtures';
 import { testDatabases } from './support/test-app';

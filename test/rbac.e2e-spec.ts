@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Session } from '../src/auth/entities/session.entity';
+import { Session } from '../src/session/entities/session.entity';
 import { Role } from '../src/role/entities/role.entity';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, checkToken, login, refresh } from './support/auth-helpers';

@@ -1,7 +1,7 @@
 import { decodeJwt, SignJWT } from 'jose';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Session } from '../src/auth/entities/session.entity';
+import { Session } from '../src/session/entities/session.entity';
 import { RevocationLifetime1763841100000 } from '../src/database/migrations/1763841100000-revocation-lifetime';
 import { Revocation } from '../src/security/entities/revocation.entity';
 import { RevocationService } from '../src/security/revocation.service';

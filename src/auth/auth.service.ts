@@ -13,9 +13,9 @@ import { PasswordConfig, passwordConfig } from '../security/security.config';
 import { TokenService } from '../security/token.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
 import { SessionConfig, sessionConfig } from './auth.config';
-import { RefreshToken } from './entities/refresh-token.entity';
+import { RefreshToken } from '../session/entities/refresh-token.entity';
 import { LoginThrottle } from './login-throttle';
-import { RevokeReason, Session } from './entities/session.entity';
+import { RevokeReason, Session } from '../session/entities/session.entity';
 
 export interface ClientInfo {
   ip: string;

@@ -1,4 +1,4 @@
-import { Session } from '../auth/entities/session.entity';
+import { Session } from '../session/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import type { ErrorKey } from '../common/messages';
 import type { Reader } from '../database/transactions';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { AuthService } from '../auth/auth.service';
-import { Session } from '../auth/entities/session.entity';
+import { Session } from './entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { Transactions } from '../database/transactions';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { ClientInfo } from '../auth/auth.service';
-import { Session } from '../auth/entities/session.entity';
+import { Session } from '../session/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { Transactions } from '../database/transactions';
 import { assertCanGrant, heldScopes } from '../security/grants';
