@@ -1,4 +1,4 @@
-import { Session } from '../session/entities/session.entity';
+import { isMintedType, Session } from '../session/entities/session.entity';
 import { AppException } from '../common/app.exception';
 import type { ErrorKey } from '../common/messages';
 import type { Reader } from '../database/transactions';
@@ -19,7 +19,7 @@ export async function heldScopes(reader: Reader, caller: Principal): Promise<Rea
     scopesOfUser(reader, userId),
     reader.getRepository(Session).findOne({ select: { id: true, type: true }, where: { id: caller.sid } }),
   ]);
-  const isLogin = session !== null && session.type !== 'minted' && session.type !== 'personal';
+  const isLogin = session !== null && !isMintedType(session.type);
   if (isLogin) return new Set(current);
   const carried = new Set(caller.scope);
   return new Set(current.filter((scope) => carried.has(scope)));
@@ -29,6 +29,15 @@ export async function heldScopes(reader: Reader, caller: Principal): Promise<Rea
 export function assertCanGrant(held: ReadonlySet<string>, scopes: Iterable<string>, messageKey: ErrorKey = 'error.cannotGrant'): void {
   const missing = [...new Set(scopes)].filter((scope) => !held.has(scope));
   if (missing.length > 0) throw new AppException(messageKey, { scopes: missing.sort() });
+}
+
+/**
+ * Managing a user who holds a scope the caller lacks (kicking it out, ending one of its sessions,
+ * disabling, deleting, resetting it, changing its roles) would be a way to that scope.
+ * Inside a transaction, pass its manager: what was checked then holds when the change commits.
+ */
+export async function assertCanManageUser(reader: Reader, caller: Principal, userId: number): Promise<void> {
+  assertCanGrant(await heldScopes(reader, caller), await scopesOfUser(reader, userId));
 }
 
 /**

@@ -5,8 +5,7 @@ import { IntLike, Optional } from '../../common/input-rules';
 import { NoControlChars } from '../../common/no-control-chars';
 import { PageQueryDto } from '../../common/paging';
 import { MAX_ID } from '../../common/parse-id.pipe';
-
-export const SESSION_TYPES = ['password', 'sso', 'mobile', 'minted', 'personal'] as const;
+import { SESSION_TYPES } from '../entities/session.entity';
 
 export class SessionQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Contained in the username' }) @Optional() @IsString() @NoControlChars() @MaxLength(64) username?: string;

@@ -1,6 +1,16 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type SessionType = 'password' | 'sso' | 'mobile' | 'minted' | 'personal';
+/** How the session was opened: a login family (password, partner SSO, the mobile app, WeChat), or a minted token. */
+export const SESSION_TYPES = ['password', 'sso', 'mobile', 'wechat', 'minted', 'personal'] as const;
+export type SessionType = (typeof SESSION_TYPES)[number];
+/** Sessions whose one token is minted for its whole lifetime: no refresh token, and a revocation lasts until it expires. */
+const MINTED_SESSION_TYPES = ['minted', 'personal'] as const satisfies readonly SessionType[];
+export type MintedSessionType = (typeof MINTED_SESSION_TYPES)[number];
+export type LoginSessionType = Exclude<SessionType, MintedSessionType>;
+
+export function isMintedType(type: SessionType): type is MintedSessionType {
+  return (MINTED_SESSION_TYPES as readonly SessionType[]).includes(type);
+}
 
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'client_mismatch' | 'kickout' | 'disabled' | 'deleted' | 'password_changed';
 
