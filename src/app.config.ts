@@ -1,9 +1,10 @@
 import type { ValueProvider } from '@nestjs/common';
-import { loginThrottleConfig, sessionConfig } from './auth/auth.config';
+import { loginThrottleConfig } from './auth/auth.config';
 import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
 import type { Env } from './config/env-reader';
 import { databaseConfig } from './database/database.config';
 import { jwtConfig, passwordConfig, revocationConfig } from './security/security.config';
+import { sessionConfig } from './session/session.config';
 import { userConfig } from './user/user.config';
 
 /** Every feature's configuration slice, by its property in AppConfig. */

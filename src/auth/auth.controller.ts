@@ -7,11 +7,13 @@ import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
 import { AccessTokenGuard } from '../security/access-token.guard';
 import { Public, Scopes } from '../security/decorators';
-import { SessionConfig, sessionConfig } from './auth.config';
+import { clientOf } from '../session/client-info';
+import { SessionIssuer } from '../session/session-issuer.service';
+import { SessionConfig, sessionConfig } from '../session/session.config';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
 import { JsonBodyOnly } from './json-body.guard';
-import { clearSessionCookie, clientOf, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
+import { clearSessionCookie, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
 
 /** A refresh's audit action: a success, a reuse of a rotated token, a client that moved, or another failure. */
 function refreshAction(status: number, errorKey: string | undefined): string {
@@ -34,6 +36,7 @@ const errorExample = (code: number, message: string) => ({ schema: { example: { 
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly sessions: SessionIssuer,
     private readonly guard: AccessTokenGuard,
     @Inject(sessionConfig.token) private readonly config: SessionConfig,
   ) {}
@@ -86,7 +89,7 @@ export class AuthController {
     ...errorExample(403, '客户端与登录时不一致，会话已吊销'),
   })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const issued = await this.auth.refresh(refreshCookie(request), refreshHeader(request), clientOf(request));
+    const issued = await this.sessions.rotate([refreshHeader(request), refreshCookie(request)], clientOf(request));
     noteAudit(request, { actor: String(issued.userId) });
     sendSessionTokens(reply, issued, this.config);
   }
@@ -106,11 +109,11 @@ export class AuthController {
   @ApiResponse({ status: 401, description: 'Neither token is valid', ...errorExample(401, '未提供有效的访问令牌或刷新令牌') })
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<null>> {
     const fromAccessToken = this.guard.authenticate(request.headers.authorization)?.sid;
-    const fromRefreshToken = await this.auth.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
+    const fromRefreshToken = await this.sessions.sessionOfRefreshToken(refreshHeader(request) ?? refreshCookie(request));
     if (!fromAccessToken && !fromRefreshToken) throw new AppException('error.logoutUnauthenticated');
     noteAudit(request, { target: [fromAccessToken, fromRefreshToken].filter(Boolean).join(',') });
     for (const sessionId of new Set([fromAccessToken, fromRefreshToken])) {
-      if (sessionId) await this.auth.revokeSession(sessionId, 'logout');
+      if (sessionId) await this.sessions.revoke(sessionId, 'logout');
     }
     clearSessionCookie(reply, this.config);
     return new Reply('logout.success', null);

@@ -1,16 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { SessionConfig } from './auth.config';
-import type { ClientInfo, IssuedTokens } from './auth.service';
+import type { SessionConfig } from '../session/session.config';
+import type { IssuedTokens } from '../session/session-issuer.service';
 
 export const REFRESH_COOKIE = 'token';
 export const REFRESH_HEADER = 'x-refresh-token';
 /** The refresh cookie goes only to the routes that take it. */
 const REFRESH_COOKIE_PATH = '/auth';
-
-export function clientOf(request: FastifyRequest): ClientInfo {
-  const userAgent = request.headers['user-agent'];
-  return { ip: request.ip, userAgent: (typeof userAgent === 'string' ? userAgent : '').slice(0, 512) };
-}
 
 export function refreshHeader(request: FastifyRequest): string | undefined {
   const value = request.headers[REFRESH_HEADER];

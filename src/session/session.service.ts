@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuthService } from '../auth/auth.service';
 import { Session } from './entities/session.entity';
 import { AppException } from '../common/app.exception';
 import { Transactions } from '../database/transactions';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
-import { assertCanGrant, heldScopes } from '../security/grants';
+import { assertCanGrant, assertCanManageUser, heldScopes } from '../security/grants';
 import type { Principal } from '../security/principal';
 import { User } from '../user/entities/user.entity';
 import { SessionDto, SessionQueryDto } from './dto/session.dto';
+import { SessionIssuer } from './session-issuer.service';
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -41,7 +41,7 @@ function toSessionDto(session: Session, username: string | null): SessionDto {
 export class SessionService {
   constructor(
     private readonly transactions: Transactions,
-    private readonly auth: AuthService,
+    private readonly issuer: SessionIssuer,
   ) {}
 
   async search(query: SessionQueryDto, onlyUserId?: number): Promise<Page<SessionDto>> {
@@ -79,7 +79,7 @@ export class SessionService {
   async kickout(caller: Principal, sessionId: string): Promise<void> {
     const session = await this.find(sessionId);
     await this.revoke(sessionId, async (manager) => {
-      if (session.userId !== null) await this.auth.assertCanManageUser(caller, session.userId, manager);
+      if (session.userId !== null) await assertCanManageUser(manager, caller, session.userId);
       if (session.scopes) assertCanGrant(await heldScopes(manager, caller), JSON.parse(session.scopes) as string[]);
     });
   }
@@ -92,6 +92,6 @@ export class SessionService {
   }
 
   private async revoke(sessionId: string, authorize?: (manager: EntityManager) => Promise<void>): Promise<void> {
-    if (!(await this.auth.revokeSession(sessionId, 'kickout', authorize))) throw new AppException('error.sessionAlreadyEnded');
+    if (!(await this.issuer.revoke(sessionId, 'kickout', authorize))) throw new AppException('error.sessionAlreadyEnded');
   }
 }

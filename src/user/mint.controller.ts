@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
 import type { FastifyRequest } from 'fastify';
 import { Audited, noteAudit } from '../audit/audited.decorator';
-import { clientOf } from '../auth/session-headers';
+import { clientOf } from '../session/client-info';
 import { Reply } from '../common/envelope';
 import { CurrentPrincipal, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
@@ -31,8 +31,8 @@ export class MintController {
   @ApiEnvelopeResponse(200, tokenData, { description: 'The token (JWT)' })
   async generate(@CurrentPrincipal() caller: Principal, @Body() body: GenerateJwtDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
     const minted = await this.mint.generate(caller, body, clientOf(request));
-    noteAudit(request, { target: minted.id });
-    return new Reply('ok', minted.token);
+    noteAudit(request, { target: minted.sessionId });
+    return new Reply('ok', minted.accessToken);
   }
 
   @Post('getJwt')
@@ -46,7 +46,7 @@ export class MintController {
   @ApiEnvelopeResponse(200, tokenData, { description: 'The token (JWT)' })
   async personal(@CurrentPrincipal() caller: Principal, @Body() body: PersonalTokenDto, @Req() request: FastifyRequest): Promise<Reply<string>> {
     const minted = await this.mint.personal(caller, body, clientOf(request));
-    noteAudit(request, { target: minted.id });
-    return new Reply('ok', minted.token);
+    noteAudit(request, { target: minted.sessionId });
+    return new Reply('ok', minted.accessToken);
   }
 }

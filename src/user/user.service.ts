@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { AuthService } from '../auth/auth.service';
 import { AppException } from '../common/app.exception';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import type { ErrorKey } from '../common/messages';
@@ -12,9 +11,11 @@ import { Reader, Transactions } from '../database/transactions';
 import { deptPath } from '../dept/dept.service';
 import { Dept } from '../dept/entities/dept.entity';
 import { ADMIN_ROLE_KEY, DATA_SCOPE, Role, ROLE_STATUS_NORMAL } from '../role/entities/role.entity';
-import { assertCanChangeRoles, heldScopes } from '../security/grants';
+import { UserScopes } from '../role/user-scopes';
+import { assertCanChangeRoles, assertCanManageUser, heldScopes } from '../security/grants';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
 import { actorIdOf, Principal, userIdOf } from '../security/principal';
+import { SessionIssuer } from '../session/session-issuer.service';
 import { isCommonPassword } from './common-passwords';
 import { RegisteredDto, UpdateUserDto, USERNAME, UserDto, UserInfoDto, UserListQueryDto } from './dto/user.dto';
 import { User, USER_STATUS_DISABLED, USER_STATUS_NORMAL, usernameKey } from './entities/user.entity';
@@ -67,7 +68,8 @@ export class UserService {
   constructor(
     private readonly transactions: Transactions,
     private readonly passwords: PasswordService,
-    private readonly auth: AuthService,
+    private readonly sessions: SessionIssuer,
+    private readonly userScopes: UserScopes,
     @Inject(userConfig.token) private readonly config: UserConfig,
     caches: ReadCaches,
   ) {
@@ -130,7 +132,7 @@ export class UserService {
         const refused = changes.filter((field) => !SELF_SERVICE_FIELDS.has(field));
         if (refused.length > 0) throw new AppException('error.fieldNeedsUserMan', { fields: refused });
       }
-      if (!self) await this.auth.assertCanManageUser(caller, userId, em);
+      if (!self) await assertCanManageUser(em, caller, userId);
       // The password checked must still be the current one: another change may have committed meanwhile.
       if (checkedHash !== undefined && user.passwordHash !== checkedHash) throw new AppException('error.oldPasswordWrong');
       if (changes.includes('status') && input.status === USER_STATUS_DISABLED) {
@@ -153,10 +155,10 @@ export class UserService {
       await em.getRepository(User).save(user);
 
       if (changes.includes('status') && user.status === USER_STATUS_DISABLED) {
-        await this.auth.revokeUserSessions(em, userId, 'disabled');
+        await this.sessions.revokeAllOf(em, userId, 'disabled');
       } else if (newHash) {
         // A new password ends the user's other sessions; the caller's own one stays when it changed its own.
-        await this.auth.revokeUserSessions(em, userId, 'password_changed', self ? caller.sid : undefined);
+        await this.sessions.revokeAllOf(em, userId, 'password_changed', self ? caller.sid : undefined);
       }
     });
     return toUserDto(await this.find(this.transactions.reader, userId));
@@ -166,8 +168,8 @@ export class UserService {
   async kickoutAll(caller: Principal, userId: number): Promise<void> {
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
-      await this.auth.assertCanManageUser(caller, userId, em);
-      await this.auth.revokeUserSessions(em, userId, 'kickout');
+      await assertCanManageUser(em, caller, userId);
+      await this.sessions.revokeAllOf(em, userId, 'kickout');
     });
   }
 
@@ -176,10 +178,10 @@ export class UserService {
     if (!enabled && userIdOf(caller) === userId) throw new AppException('error.cannotDisableSelf');
     await this.transactions.run(async (em) => {
       const user = await this.find(em, userId);
-      await this.auth.assertCanManageUser(caller, userId, em);
+      await assertCanManageUser(em, caller, userId);
       if (!enabled) await this.assertNotLastAdmin(em, userId);
       await em.getRepository(User).update({ id: userId }, { status: enabled ? '0' : USER_STATUS_DISABLED, updateBy: actorIdOf(caller) });
-      if (!enabled && user.status !== USER_STATUS_DISABLED) await this.auth.revokeUserSessions(em, userId, 'disabled');
+      if (!enabled && user.status !== USER_STATUS_DISABLED) await this.sessions.revokeAllOf(em, userId, 'disabled');
     });
     return toUserDto(await this.find(this.transactions.reader, userId));
   }
@@ -188,9 +190,9 @@ export class UserService {
     if (actorIdOf(caller) === userId) throw new AppException('error.cannotDeleteSelf');
     await this.transactions.run(async (em) => {
       await this.find(em, userId);
-      await this.auth.assertCanManageUser(caller, userId, em);
+      await assertCanManageUser(em, caller, userId);
       await this.assertNotLastAdmin(em, userId);
-      await this.auth.revokeUserSessions(em, userId, 'deleted');
+      await this.sessions.revokeAllOf(em, userId, 'deleted');
       await em.getRepository(User).delete({ id: userId });
     });
   }
@@ -209,7 +211,7 @@ export class UserService {
         const known = new Set(roles.map((r) => r.id));
         throw new AppException('error.unknownRoles', { roleIds: unique.filter((id) => !known.has(id)) });
       }
-      await this.auth.assertCanManageUser(caller, userId, em);
+      await assertCanManageUser(em, caller, userId);
       const current = new Set(user.roles.map((r) => r.id));
       const wanted = new Set(unique);
       assertCanChangeRoles(await heldScopes(em, caller), ...roles.filter((r) => !current.has(r.id)), ...user.roles.filter((r) => !wanted.has(r.id)));
@@ -250,7 +252,7 @@ export class UserService {
         deptName: dept?.deptName ?? '',
         deptPath: dept ? deptPath(dept) : '',
         roles: enabled.map((r) => r.roleName),
-        permissions: await this.auth.scopesOf(user.id),
+        permissions: await this.userScopes.of(user.id),
         dataScope,
         deptIds: await this.dataScopeDepts(enabled, dept),
       },

@@ -1,0 +1,326 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, In, IsNull } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { AppException } from '../common/app.exception';
+import { Transactions } from '../database/transactions';
+import { UserScopes } from '../role/user-scopes';
+import { assertCanGrant, heldScopes } from '../security/grants';
+import { actorIdOf, Principal } from '../security/principal';
+import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken } from '../security/refresh-tokens';
+import { RevocationService, RevokedSession } from '../security/revocation.service';
+import { TokenService } from '../security/token.service';
+import { User, USER_STATUS_NORMAL } from '../user/entities/user.entity';
+import type { ClientInfo } from './client-info';
+import { SessionConfig, sessionConfig } from './session.config';
+import { RefreshToken } from './entities/refresh-token.entity';
+import { isMintedType, LoginSessionType, MintedSessionType, RevokeReason, Session } from './entities/session.entity';
+
+/** A user who has shown who it is, in its family's way: a password, a partner's ticket, a verification code. */
+export interface LoginRequest {
+  type: LoginSessionType;
+  user: Pick<User, 'id' | 'username'>;
+  client: ClientInfo;
+  /** How long the session lasts, its refresh tokens rotating until then; REFRESH_TOKEN_TTL when absent. */
+  lifetimeSeconds?: number;
+  /** The password family's upgraded hash of the password just checked, written with the login's address and time. */
+  passwordRehash?: string;
+}
+
+/** A token minted for any subject (minted) or for the minter itself (personal): one token for the session's whole life. */
+export interface MintRequest {
+  type: MintedSessionType;
+  /** It may put into the token only scopes it holds, checked in the transaction that records the token. */
+  minter: Principal;
+  subject: string;
+  /** personal: the minter's own user, and the username the token carries. */
+  user?: { id: number; username?: string };
+  audience: string;
+  scopes: readonly string[];
+  /** Unix seconds: the end of the token and of its session, checked by the caller against MINT_MAX_TTL. */
+  expiresAt: number;
+  client: ClientInfo;
+}
+
+/** A login's or a refresh's tokens, for the family's presenter to hand out. */
+export interface IssuedTokens {
+  sessionId: string;
+  userId: number;
+  accessToken: string;
+  /** Seconds the access token is valid. */
+  accessTtlSeconds: number;
+  refreshToken: string;
+  /** Seconds the session, and so its refresh token, has left. */
+  refreshTtlSeconds: number;
+}
+
+/** A minted token: valid for its whole life, nothing to refresh. */
+export interface MintedToken {
+  /** The token's jti and sid. */
+  sessionId: string;
+  accessToken: string;
+}
+
+/**
+ * A refresh token as its family takes it back: a copy from every place the family requires it
+ * (v1: the HttpOnly cookie and X-Refresh-Token, so that a forged request cannot refresh), all present and equal.
+ */
+export type PresentedRefreshToken = readonly [string | undefined, ...Array<string | undefined>];
+
+/** A minted or personal token lives as long as its session row; a login's access tokens only ACCESS_TOKEN_TTL. */
+function revokedSession(session: Pick<Session, 'id' | 'type' | 'expiresAt'>): RevokedSession {
+  return isMintedType(session.type) ? { id: session.id, tokensExpireAt: session.expiresAt } : { id: session.id };
+}
+
+const refreshInvalid = () => new AppException('error.refreshInvalid');
+
+/** Inserts without reading the row back: nothing of it is needed, and the read would cost a query. */
+async function insertSession(manager: EntityManager, row: QueryDeepPartialEntity<Session>): Promise<void> {
+  await manager.createQueryBuilder().insert().into(Session).values(row).updateEntity(false).execute();
+}
+
+async function insertRefreshToken(manager: EntityManager, token: string, sessionId: string, generation: number, now: Date): Promise<void> {
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(RefreshToken)
+    .values({ tokenHash: hashToken(token), sessionId, generation, createdAt: now })
+    .updateEntity(false)
+    .execute();
+}
+
+/**
+ * Every way of logging in, and every minting, ends here: one session row, and the tokens for it.
+ * Also where sessions go on (rotation) and end (revocation). How the tokens reach the client is the
+ * family's SessionPresenter's concern, not this one's.
+ */
+@Injectable()
+export class SessionIssuer {
+  constructor(
+    private readonly transactions: Transactions,
+    private readonly tokens: TokenService,
+    private readonly revocations: RevocationService,
+    private readonly scopes: UserScopes,
+    @Inject(sessionConfig.token) private readonly config: SessionConfig,
+  ) {}
+
+  /** Opens a session: a login's access and refresh tokens, or a minted token. */
+  open(request: LoginRequest): Promise<IssuedTokens>;
+  open(request: MintRequest): Promise<MintedToken>;
+  open(request: LoginRequest | MintRequest): Promise<IssuedTokens | MintedToken> {
+    return isMintRequest(request) ? this.mint(request) : this.login(request);
+  }
+
+  private async login(request: LoginRequest): Promise<IssuedTokens> {
+    const { user, client } = request;
+    const lifetimeSeconds = request.lifetimeSeconds ?? this.config.refreshTtlSeconds;
+    if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0) throw new RangeError(`a session lifetime of ${lifetimeSeconds} s`);
+    const now = new Date();
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken();
+    await this.transactions.run(async (manager) => {
+      // The user row first: inserting the session takes a shared lock on it through the foreign key,
+      // and two logins that both then asked to upgrade it would deadlock on MySQL.
+      await manager
+        .getRepository(User)
+        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(request.passwordRehash ? { passwordHash: request.passwordRehash } : {}) });
+      await insertSession(manager, {
+        id: sessionId,
+        userId: user.id,
+        type: request.type,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        rotation: 0,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
+        revokedAt: null,
+        revokeReason: null,
+      });
+      await insertRefreshToken(manager, refreshToken, sessionId, 0, now);
+    });
+    return this.issue(user, sessionId, refreshToken, lifetimeSeconds, now);
+  }
+
+  private async mint(request: MintRequest): Promise<MintedToken> {
+    const { minter, client } = request;
+    const scopes = [...new Set(request.scopes)].sort();
+    const now = Date.now();
+    const id = randomUUID();
+    const mintedBy = actorIdOf(minter);
+    await this.transactions.run(async (manager) => {
+      assertCanGrant(await heldScopes(manager, minter), scopes);
+      await insertSession(manager, {
+        id,
+        userId: request.user?.id ?? null,
+        type: request.type,
+        ip: client.ip,
+        userAgent: client.userAgent,
+        rotation: 0,
+        createdAt: new Date(now),
+        lastUsedAt: new Date(now),
+        expiresAt: new Date(request.expiresAt * 1000),
+        subject: request.subject,
+        audience: request.audience,
+        scopes: JSON.stringify(scopes),
+        mintedBy,
+      });
+    });
+    const accessToken = this.tokens.signMintedToken(
+      {
+        id,
+        subject: request.subject,
+        audience: request.audience,
+        scopes,
+        expiresAt: request.expiresAt,
+        username: request.user?.username,
+        actor: request.type === 'minted' && mintedBy !== null ? String(mintedBy) : undefined,
+      },
+      now,
+    );
+    return { sessionId: id, accessToken };
+  }
+
+  /**
+   * Rotates the refresh token of a session. Of several concurrent refreshes
+   * with one token exactly one wins; a token that was rotated away earlier
+   * (beyond REFRESH_REUSE_GRACE) is reuse of a stolen copy, and ends the whole session.
+   */
+  async rotate(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
+    const [token, ...copies] = presented;
+    if (!token || copies.some((copy) => !copy)) throw new AppException('error.refreshMissing');
+    if (!copies.every((copy) => constantTimeEquals(copy!, token))) throw new AppException('error.refreshMismatch');
+    if (!looksLikeRefreshToken(token)) throw refreshInvalid();
+
+    const presentedRow = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
+    if (!presentedRow) throw refreshInvalid();
+    const session = await this.transactions.reader.getRepository(Session).findOneBy({ id: presentedRow.sessionId });
+    const now = new Date();
+    if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
+
+    if (session.userAgent !== client.userAgent || (this.config.bindIp && session.ip !== client.ip)) {
+      await this.revoke(session.id, 'client_mismatch');
+      throw new AppException('error.sessionBinding');
+    }
+    if (presentedRow.rotatedAt) {
+      // The same client sending one token twice within moments is a race it lost (parallel tabs or
+      // retries), not theft: refuse it without ending the session the winner was just given.
+      if (now.getTime() - presentedRow.rotatedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000) {
+        throw new AppException('error.refreshRaced');
+      }
+      await this.revoke(session.id, 'refresh_reuse');
+      throw new AppException('error.refreshReused');
+    }
+    const user = session.userId === null ? null : await this.transactions.reader.getRepository(User).findOneBy({ id: session.userId });
+    if (!user || user.status !== USER_STATUS_NORMAL) {
+      await this.revoke(session.id, 'disabled');
+      throw refreshInvalid();
+    }
+
+    const nextToken = newRefreshToken();
+    await this.transactions.run(async (manager) => {
+      const rotated = await manager
+        .createQueryBuilder()
+        .update(RefreshToken)
+        .set({ rotatedAt: now })
+        .where({ tokenHash: presentedRow.tokenHash, rotatedAt: IsNull() })
+        .execute();
+      // Another request rotated this token between our read and this update: it won, this one loses quietly.
+      if (rotated.affected !== 1) throw new AppException('error.refreshRaced');
+      const advanced = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
+        .where({ id: session.id, revokedAt: IsNull() })
+        .execute();
+      if (advanced.affected !== 1) throw refreshInvalid();
+      await insertRefreshToken(manager, nextToken, session.id, presentedRow.generation + 1, now);
+    });
+    return this.issue(user, session.id, nextToken, Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)), now);
+  }
+
+  /** The tokens of a session opened or refreshed at `now`. */
+  private async issue(
+    user: Pick<User, 'id' | 'username'>,
+    sessionId: string,
+    refreshToken: string,
+    refreshTtlSeconds: number,
+    now: Date,
+  ): Promise<IssuedTokens> {
+    const scopes = await this.scopes.of(user.id);
+    return {
+      sessionId,
+      userId: user.id,
+      // Dated before the session was written: a user-wide revocation that raced with it still ends this token.
+      accessToken: this.tokens.signAccessToken({ userId: user.id, username: user.username, sessionId, scopes }, now.getTime()),
+      accessTtlSeconds: this.tokens.accessTtlSeconds,
+      refreshToken,
+      refreshTtlSeconds,
+    };
+  }
+
+  /** The session a refresh token belongs to, if the token is one we issued and still current. */
+  async sessionOfRefreshToken(token: string | undefined): Promise<string | undefined> {
+    if (!token || !looksLikeRefreshToken(token)) return undefined;
+    const row = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
+    return row && !row.rotatedAt ? row.sessionId : undefined;
+  }
+
+  /**
+   * Ends a session: its refresh token stops working, and its access tokens on the next request.
+   * `authorize` runs first in the same transaction, so what it checked still holds when the session ends.
+   * False when the session had already ended.
+   */
+  async revoke(sessionId: string, reason: RevokeReason, authorize?: (manager: EntityManager) => Promise<void>): Promise<boolean> {
+    return this.transactions.run(async (manager) => {
+      await authorize?.(manager);
+      const now = new Date();
+      const result = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: now, revokeReason: reason })
+        .where({ id: sessionId, revokedAt: IsNull() })
+        .execute();
+      if (result.affected !== 1) return false;
+      const session = await manager.getRepository(Session).findOneOrFail({ select: { id: true, type: true, expiresAt: true }, where: { id: sessionId } });
+      await this.revocations.revokeSessions(manager, [revokedSession(session)], now);
+      return true;
+    });
+  }
+
+  /**
+   * Ends every session of a user and every access token it holds, within the
+   * caller's transaction (disabling, deleting, a new password), but `keepSessionId`.
+   */
+  async revokeAllOf(manager: EntityManager, userId: number, reason: RevokeReason, keepSessionId?: string): Promise<void> {
+    const now = new Date();
+    const active = manager
+      .getRepository(Session)
+      .createQueryBuilder('s')
+      .select(['s.id', 's.type', 's.expiresAt'])
+      .where('s.user_id = :userId AND s.revoked_at IS NULL', { userId });
+    if (keepSessionId) active.andWhere('s.id <> :keep', { keep: keepSessionId });
+    const sessions = await active.getMany();
+    if (sessions.length > 0) {
+      await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ revokedAt: now, revokeReason: reason })
+        .where({ id: In(sessions.map((session) => session.id)), revokedAt: IsNull() })
+        .execute();
+    }
+    // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
+    const revoked = sessions.map(revokedSession);
+    if (keepSessionId) {
+      await this.revocations.revokeSessions(manager, revoked, now);
+      return;
+    }
+    const lastExpiry = revoked.reduce((latest, session) => Math.max(latest, session.tokensExpireAt?.getTime() ?? 0), 0);
+    // Timed after the sessions' rows are locked: a refresh that committed before has an earlier issue time.
+    await this.revocations.revokeUser(manager, userId, new Date(), lastExpiry > 0 ? new Date(lastExpiry) : undefined);
+  }
+}
+
+function isMintRequest(request: LoginRequest | MintRequest): request is MintRequest {
+  return isMintedType(request.type);
+}
