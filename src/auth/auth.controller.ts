@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { Audited, noteAudit } from '../audit/audited.decorator';
 import { ApiCookieAuth, ApiHeader, ApiNoContentResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ApiEnvelopeResponse, EnvelopeData } from '../common/api-envelope';
@@ -9,11 +9,10 @@ import { AccessTokenGuard } from '../security/access-token.guard';
 import { Public, Scopes } from '../security/decorators';
 import { clientOf } from '../session/client-info';
 import { SessionIssuer } from '../session/session-issuer.service';
-import { SessionConfig, sessionConfig } from '../session/session.config';
 import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
 import { JsonBodyOnly } from './json-body.guard';
-import { clearSessionCookie, refreshCookie, refreshHeader, sendSessionTokens } from './session-headers';
+import { presentedRefreshToken, refreshCookie, refreshHeader, V1SessionPresenter } from './v1-session.presenter';
 
 /** A refresh's audit action: a success, a reuse of a rotated token, a client that moved, or another failure. */
 function refreshAction(status: number, errorKey: string | undefined): string {
@@ -37,8 +36,8 @@ export class AuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly sessions: SessionIssuer,
+    private readonly presenter: V1SessionPresenter,
     private readonly guard: AccessTokenGuard,
-    @Inject(sessionConfig.token) private readonly config: SessionConfig,
   ) {}
 
   @Post('login')
@@ -65,8 +64,7 @@ export class AuthController {
     noteAudit(request, { actor: String(body.username).slice(0, 64) });
     const issued = await this.auth.login(body.username, body.password, clientOf(request));
     noteAudit(request, { actor: String(issued.userId) });
-    sendSessionTokens(reply, issued, this.config);
-    return new Reply('login.success', { token: issued.accessToken, userId: issued.userId });
+    return this.presenter.opened(reply, issued);
   }
 
   @Post('session')
@@ -89,9 +87,9 @@ export class AuthController {
     ...errorExample(403, '客户端与登录时不一致，会话已吊销'),
   })
   async refresh(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
-    const issued = await this.sessions.rotate([refreshHeader(request), refreshCookie(request)], clientOf(request));
+    const issued = await this.sessions.rotate(presentedRefreshToken(request), clientOf(request));
     noteAudit(request, { actor: String(issued.userId) });
-    sendSessionTokens(reply, issued, this.config);
+    this.presenter.refreshed(reply, issued);
   }
 
   @Post('logout')
@@ -115,8 +113,7 @@ export class AuthController {
     for (const sessionId of new Set([fromAccessToken, fromRefreshToken])) {
       if (sessionId) await this.sessions.revoke(sessionId, 'logout');
     }
-    clearSessionCookie(reply, this.config);
-    return new Reply('logout.success', null);
+    return this.presenter.ended(reply);
   }
 }
 

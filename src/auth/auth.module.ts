@@ -3,10 +3,11 @@ import { SessionModule } from '../session/session.module';
 import { AuthController, TokenCheckController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { LoginThrottle } from './login-throttle';
+import { V1SessionPresenter } from './v1-session.presenter';
 
 @Module({
   imports: [SessionModule],
   controllers: [AuthController, TokenCheckController],
-  providers: [AuthService, LoginThrottle],
+  providers: [AuthService, LoginThrottle, V1SessionPresenter],
 })
 export class AuthModule {}
