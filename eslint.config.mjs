@@ -38,6 +38,20 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { paths: DATABASE_PATHS }] },
   },
   {
+    // The session core serves every login family; the password family (auth/) is only one of them. The same rule
+    // name as above: this entry replaces it for these files, so it repeats its paths.
+    files: ['src/session/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: DATABASE_PATHS,
+          patterns: [{ group: ['**/auth', '**/auth/*'], message: 'session/ serves every login family: it imports nothing from auth/.' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/{common,config}/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: DATABASE_PATHS, patterns: [layerPattern('\\.\\./')] }] },
   },
