@@ -24,14 +24,20 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
   }
   request.errorKey = classified.messageKey;
-  const lang = preferredLanguage(request.headers['accept-language']);
-  const { status, body } = renderProblem(renderers.forRequest(request), classified, request.id, lang);
+  const renderer = renderers.forRequest(request);
+  const lang = renderer.languageOf?.(request) ?? preferredLanguage(request.headers['accept-language']);
+  const { status, body, contentType, headers } = renderProblem(renderer, classified, request.id, lang);
+  if (headers) reply.headers(headers);
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');
   const retryAfter = status === 429 ? (classified.data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+  void reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type(contentType ?? 'application/json; charset=utf-8')
+    .send(body);
 }
 
 @Catch()

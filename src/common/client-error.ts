@@ -9,8 +9,14 @@ import type { RendererRegistry } from './renderer-registry';
 /** A refusal in the family of the request's path, with the request id it is answered under. */
 function renderRefusal(renderers: RendererRegistry, url: string, key: ErrorKey, lang: Lang) {
   const requestId = randomUUID();
-  const { status, body } = renderProblem(renderers.forUrl(url), { status: statusOf(key), messageKey: key, data: null, unexpected: false }, requestId, lang);
-  return { status, body: JSON.stringify(body), requestId };
+  const rendered = renderProblem(renderers.forUrl(url), { status: statusOf(key), messageKey: key, data: null, unexpected: false }, requestId, lang);
+  return {
+    status: rendered.status,
+    body: rendered.contentType ? String(rendered.body) : JSON.stringify(rendered.body),
+    contentType: rendered.contentType ?? 'application/json; charset=utf-8',
+    headers: rendered.headers ?? {},
+    requestId,
+  };
 }
 
 /**
@@ -26,8 +32,9 @@ function pathOfRawRequest(rawPacket: unknown): string {
 
 /** A whole HTTP answer for a socket Fastify never sees. */
 function rawAnswer(renderers: RendererRegistry, url: string, key: ErrorKey, lang: Lang): string {
-  const { status, body, requestId } = renderRefusal(renderers, url, key, lang);
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`;
+  const { status, body, contentType, headers, requestId } = renderRefusal(renderers, url, key, lang);
+  const own = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${own.join('')}Content-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /**
@@ -46,9 +53,15 @@ export function clientErrorHandler(renderers: RendererRegistry): (error: NodeJS.
 
 /** An answer written by Node's own response, for requests refused before Fastify sees them. */
 function refuse(renderers: RendererRegistry, request: IncomingMessage, response: ServerResponse, key: ErrorKey): void {
-  const { status, body, requestId } = renderRefusal(renderers, request.url ?? '', key, preferredLanguage(request.headers['accept-language']));
+  const { status, body, contentType, headers, requestId } = renderRefusal(
+    renderers,
+    request.url ?? '',
+    key,
+    preferredLanguage(request.headers['accept-language']),
+  );
   response.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+    ...headers,
+    'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
     'x-request-id': requestId,

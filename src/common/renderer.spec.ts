@@ -29,6 +29,27 @@ const demoRenderer: Renderer = {
 };
 const DEMO_FAMILY: ApiFamily = { renderer: demoRenderer, pathPrefix: '/demo-family' };
 
+/** A family answering errors as a page: its own content type and headers, its language from the query. */
+const pageRenderer: Renderer = {
+  success: (_status, _messageKey, data) => data,
+  error: (problem, lang) => ({
+    body: `<p lang="${lang}">${message(problem.messageKey, lang)}</p>`,
+    contentType: 'text/html; charset=utf-8',
+    headers: { 'referrer-policy': 'no-referrer' },
+  }),
+  languageOf: (request) => ((request.query as { lang?: unknown } | undefined)?.lang === 'en' ? 'en' : 'zh'),
+};
+const PAGE_FAMILY: ApiFamily = { renderer: pageRenderer, pathPrefix: '/page-family' };
+
+@RenderAs(PAGE_FAMILY)
+@Controller('page-family')
+class PageFamilyController {
+  @Get('missing')
+  missing(): Reply {
+    throw new AppException('error.userNotFound');
+  }
+}
+
 class NameDto {
   @IsString() @MaxLength(8) name!: string;
 }
@@ -93,7 +114,7 @@ class EnvelopeController {
   }
 }
 
-@Module({ controllers: [DemoFamilyController, EnvelopeController] })
+@Module({ controllers: [DemoFamilyController, PageFamilyController, EnvelopeController] })
 class DemoModule {}
 
 /** The renderer wiring of createApp (app.factory.ts), around the demo module. */
@@ -188,6 +209,29 @@ describe('one renderer per API family', () => {
         .set('X-Padding', 'x'.repeat(20 * 1024))
         .expect(431);
       assert.deepEqual(response.body, { message: '请求头过大' });
+    });
+  });
+
+  describe('a family that answers in another format than JSON', () => {
+    it('sends its body as text, with its content type, its headers and the language it reads from the request', async () => {
+      const response = await http().get('/page-family/missing?lang=en').set('Accept-Language', 'zh').expect(404);
+      assert.equal(response.text, '<p lang="en">No such user.</p>');
+      assert.equal(response.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(response.headers['referrer-policy'], 'no-referrer');
+      assert.equal(response.headers['cache-control'], 'no-store');
+      assert.ok(response.headers['x-request-id']);
+    });
+
+    it('answers refusals before routing in its format too', async () => {
+      const unknown = await http().get('/page-family/nowhere').expect(404);
+      assert.equal(unknown.text, '<p lang="zh">接口不存在</p>');
+      const headers = await http()
+        .get('/page-family/missing')
+        .set('X-Padding', 'x'.repeat(20 * 1024))
+        .expect(431);
+      assert.equal(headers.text, '<p lang="zh">请求头过大</p>');
+      assert.equal(headers.headers['content-type'], 'text/html; charset=utf-8');
+      assert.equal(headers.headers['referrer-policy'], 'no-referrer');
     });
   });
 

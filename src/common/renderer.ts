@@ -1,5 +1,6 @@
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import type { FastifyRequest } from 'fastify';
 import type { Lang, MessageKey } from './messages';
 import { FieldMessages, localizeErrorData } from './validation-messages';
 
@@ -17,12 +18,26 @@ export interface Problem {
   unexpected: boolean;
 }
 
+/** An error as a family answers it. */
+export interface RenderedError {
+  /** When the family answers with another status than the catalog's (a 422 for invalid input). */
+  status?: number;
+  /** Sent as JSON, unless a content type is given: then it is the text to send. */
+  body: unknown;
+  /** For a family that does not answer in JSON (an HTML page): the Content-Type of `body`, a string. */
+  contentType?: string;
+  /** Headers of the family's own, besides the shared ones. */
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** How one API family shapes its bodies. Headers (x-request-id, www-authenticate, retry-after, cache-control) are not its concern. */
 export interface Renderer {
   /** The body of a success: runs on every request, so it should do no more than build the object. */
   success(status: number, messageKey: MessageKey, data: unknown, lang: Lang): unknown;
   /** The body of an error, and the status when the family answers with another one than the catalog's (a 422 for invalid input). */
-  error(problem: Problem, lang: Lang): { status?: number; body: unknown };
+  error(problem: Problem, lang: Lang): RenderedError;
+  /** The language of an error answer, for a family that reads it from the request itself; Accept-Language otherwise. */
+  languageOf?(request: FastifyRequest): Lang;
 }
 
 /** A family of routes answered in one shape. */
@@ -63,7 +78,7 @@ export function renderProblem(
   error: { status: number; messageKey: MessageKey; data: unknown; unexpected: boolean },
   requestId: string,
   lang: Lang,
-): { status: number; body: unknown } {
+): RenderedError & { status: number } {
   const data = error.unexpected ? null : localizeErrorData(error.data, lang);
   const errors = (data as { errors?: unknown } | null)?.errors;
   const problem: Problem = {
@@ -75,5 +90,5 @@ export function renderProblem(
     unexpected: error.unexpected,
   };
   const rendered = renderer.error(problem, lang);
-  return { status: rendered.status ?? error.status, body: rendered.body };
+  return { ...rendered, status: rendered.status ?? error.status };
 }
