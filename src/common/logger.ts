@@ -18,8 +18,45 @@ const REDACT = [
   '*.refreshToken',
 ];
 
-export function createLogger(config: Pick<CoreConfig, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, base: { pid: process.pid } });
+/** Query parameters that carry credentials (a partner's sign-in token, a one-time code), by name, any case. */
+const SECRET_QUERY_PARAM = /^(usertoken|token|access_token|refresh_token|code|password|secret)$/i;
+
+/** The URL with the values of credential-bearing query parameters replaced: request logs never hold them. */
+export function redactUrl(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const pairs = url
+    .slice(start + 1)
+    .split('&')
+    .map((pair) => {
+      const end = pair.indexOf('=');
+      const name = end < 0 ? pair : pair.slice(0, end);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // A malformed escape: judged by the name as written.
+      }
+      return SECRET_QUERY_PARAM.test(decoded.replace(/\[\]$/, '').trim()) ? `${name}=[redacted]` : pair;
+    });
+  return `${url.slice(0, start)}?${pairs.join('&')}`;
+}
+
+/** Fastify's request serializer, with the query's credentials redacted from the URL. */
+const serializers = {
+  req: (request: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: request.method,
+    url: typeof request.url === 'string' ? redactUrl(request.url) : request.url,
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }),
+};
+
+/** Writes to standard output unless given another destination (the tests read what is logged). */
+export function createLogger(config: Pick<CoreConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers, base: { pid: process.pid } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Lets Nest's own Logger write through pino, as JSON lines. */
