@@ -104,6 +104,26 @@ const CATALOG = {
   'error.expectationFailed': [417, '无法满足 Expect 请求头', 'The Expect header cannot be met.'],
   // Revocation catch-up (issue 9, point 3)
   'error.revocationsBehind': [503, '暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
+  // Partner single sign-on (issue 11)
+  'sso.refusalTitle': ['无法登录', 'Cannot sign in'],
+  'sso.refusalHint': ['请返回原系统，重新打开登录链接。', 'Go back to the application you came from and open the sign-in link again.'],
+  'error.ssoLinkInvalid': [401, '登录链接无效或已过期', 'The sign-in link is invalid or has expired.'],
+  'error.ssoLinkMalformed': [400, '登录链接无效或已过期', 'The sign-in link is invalid or has expired.'],
+  'error.ssoCodeInvalid': [401, '登录码无效、已过期或已被使用', 'The sign-in code is invalid, expired or already used.'],
+  'error.ssoPartnerNotFound': [404, '合作方不存在', 'No such partner.'],
+  'error.ssoIssuerTaken': [409, '已有合作方使用该 issuer', 'Another partner has that issuer.'],
+  'error.ssoLandingUrl': [400, 'landingUrl 必须是绝对 https 地址（仅本机可用 http）', 'landingUrl must be an absolute https URL (http only on localhost).'],
+  'error.ssoKeyForAlgorithm': [
+    400,
+    '密钥与算法不符：HS256 使用 secret，RS256 与 ES256 使用 publicKey',
+    'The key does not fit the algorithm: HS256 takes a secret, RS256 and ES256 a publicKey.',
+  ],
+  'error.ssoSecretTooShort': [400, 'HS256 密钥至少 32 字节', 'The HS256 secret must be at least 32 bytes long.'],
+  'error.ssoPublicKeyInvalid': [
+    400,
+    'publicKey 必须是公钥（PEM 或 JWK，不能是私钥）：RS256 为至少 2048 位的 RSA 公钥，ES256 为 P-256 公钥',
+    'publicKey must be a public key (PEM or JWK, never a private key): RSA of at least 2048 bits for RS256, P-256 for ES256.',
+  ],
 } as const satisfies Record<string, Text | ErrorText>;
 
 export type MessageKey = keyof typeof CATALOG;
