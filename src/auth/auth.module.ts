@@ -9,5 +9,7 @@ import { V1SessionPresenter } from './v1-session.presenter';
   imports: [SessionModule],
   controllers: [AuthController, TokenCheckController],
   providers: [AuthService, LoginThrottle, V1SessionPresenter],
+  // Other families that open v1 sessions hand out the v1 refresh cookie and login answer through it.
+  exports: [V1SessionPresenter],
 })
 export class AuthModule {}

@@ -37,10 +37,11 @@ export class V1SessionPresenter implements SessionPresenter {
     return new Reply('logout.success', null);
   }
 
-  private sendTokens(reply: FastifyReply, tokens: IssuedTokens): void {
-    reply.header('authorization', `Bearer ${tokens.accessToken}`);
-    reply.header('x-refresh-token', tokens.refreshToken);
-    reply.header('cache-control', 'no-store');
+  /**
+   * The refresh cookie alone, as POST /auth/session takes it back: for a family that opens v1 sessions without
+   * answering their tokens (partner sign-in redirects, its landing page trades a code for them).
+   */
+  setRefreshCookie(reply: FastifyReply, tokens: IssuedTokens): void {
     reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
       httpOnly: true,
       sameSite: 'strict',
@@ -48,6 +49,13 @@ export class V1SessionPresenter implements SessionPresenter {
       maxAge: tokens.refreshTtlSeconds,
       secure: this.config.cookieSecure,
     });
+  }
+
+  private sendTokens(reply: FastifyReply, tokens: IssuedTokens): void {
+    reply.header('authorization', `Bearer ${tokens.accessToken}`);
+    reply.header('x-refresh-token', tokens.refreshToken);
+    reply.header('cache-control', 'no-store');
+    this.setRefreshCookie(reply, tokens);
   }
 }
 
