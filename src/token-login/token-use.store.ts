@@ -23,6 +23,8 @@ export class TokenUseStore {
    * one token, on any number of instances, one insert succeeds and the other fails.
    */
   async use(partnerId: number, tokenKey: string, now: Date): Promise<void> {
+    // A plain replay is answered without a failing insert (which the database driver logs); a race still ends at the key.
+    if (await this.transactions.reader.getRepository(SsoTokenUse).existsBy({ tokenKey })) throw new SsoRefusal('replay', { partnerId });
     try {
       await this.transactions.run((manager) =>
         manager.getRepository(SsoTokenUse).insert({ tokenKey, partnerId, usedAt: now, expiresAt: new Date(now.getTime() + REMEMBER_MS) }),
