@@ -1,6 +1,10 @@
 import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Session } from '../src/session/entities/session.entity';
 import { SsoLoginCode } from '../src/token-login/entities/sso-login-code.entity';
@@ -10,6 +14,7 @@ import { TokenLoginService } from '../src/token-login/token-login.service';
 import { User } from '../src/user/entities/user.entity';
 import { as, assertEnvelope, refresh, USER_AGENT } from './support/auth-helpers';
 import { withApp } from './support/fixtures';
+import { freePort } from './support/free-port';
 import {
   assertRefusalPage,
   auditOf,
@@ -447,3 +452,49 @@ for (const database of testDatabases()) {
     });
   });
 }
+
+describe('partner sign-in and the request log', () => {
+  it('never writes the userToken, even with LOG_REQUESTS on', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'identity-sso-log-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        JWT_SECRET: randomBytes(48).toString('base64url'),
+        ADMIN_PASSWORD: 'Admin-Pass-For-Tests-1',
+        BCRYPT_ROUNDS: '4',
+        LOG_LEVEL: 'info',
+        LOG_REQUESTS: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      let up = false;
+      for (let attempt = 0; attempt < 100 && !up; attempt++) {
+        up = await fetch(`http://127.0.0.1:${port}/health`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        if (!up) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(up, output);
+      const token = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ payload: { email: 'someone@example.com' }, time: Date.now() })).toString('base64url')}.c2VjcmV0LXNpZ25hdHVyZS12YWx1ZQ`;
+      const response = await fetch(`http://127.0.0.1:${port}/account/tokenLogin.do?userToken=${token}&defaultLang=en`, { redirect: 'manual' });
+      assert.equal(response.status, 401);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.match(output, /tokenLogin\.do\?userToken=\[redacted\]&defaultLang=en/, 'the request was logged');
+      assert.ok(!output.includes(token.split('.')[1]) && !output.includes(token.split('.')[2]), 'no part of the token is logged');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
