@@ -106,7 +106,7 @@ const CATALOG = {
   'error.revocationsBehind': [503, '暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
   // Partner single sign-on (issue 11)
   'sso.refusalTitle': ['无法登录', 'Cannot sign in'],
-  'sso.refusalHint': ['请返回原系统，重新打开登录链接。', 'Go back to the application you came from and open the sign-in link again.'],
+  'sso.refusalHint': ['请返回原系统重新登录。', 'Go back to the application you came from and sign in again.'],
   'error.ssoLinkInvalid': [401, '登录链接无效或已过期', 'The sign-in link is invalid or has expired.'],
   'error.ssoLinkMalformed': [400, '登录链接无效或已过期', 'The sign-in link is invalid or has expired.'],
   'error.ssoCodeInvalid': [401, '登录码无效、已过期或已被使用', 'The sign-in code is invalid, expired or already used.'],
