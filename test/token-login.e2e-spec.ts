@@ -443,6 +443,19 @@ for (const database of testDatabases()) {
         assertRefusalPage(await tokenLogin(t, 'not-a-jwt', { defaultLang: 'en' }).set('Accept-Language', 'zh-CN'), 400, 'en');
       });
 
+      it('signs nobody in on a HEAD request, as a link checker sends, and leaves the token usable', async () => {
+        const partner = await createPartner(admin);
+        const user = await userWithContacts(t, admin);
+        const token = signHs256(partner.secret!, documentClaims(user.email));
+        const rows = await storedRows(t);
+        const head = await t.http().head(`/account/tokenLogin.do?userToken=${token}`);
+        assert.equal(head.status, 400);
+        assert.equal(head.headers['set-cookie'], undefined);
+        assert.equal(head.headers.location, undefined);
+        assert.deepEqual(await storedRows(t), rows);
+        assert.equal((await tokenLogin(t, token)).status, 302);
+      });
+
       it('answers the route’s other errors as the page too', async () => {
         const notFound = await t.http().post('/account/tokenLogin.do').send({});
         assert.equal(notFound.status, 400);

@@ -2,6 +2,7 @@ import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Audited, noteAudit } from '../audit/audited.decorator';
+import { AppException } from '../common/app.exception';
 import { RenderAs } from '../common/renderer';
 import { Public } from '../security/decorators';
 import { clientOf } from '../session/client-info';
@@ -65,6 +66,8 @@ export class TokenLoginController {
     'The token is not accepted: unknown or disabled partner, wrong algorithm or signature, too old or ahead, used before, or no enabled user it names',
   )
   async signIn(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Fastify answers HEAD with the GET handler; a link checker's HEAD must not spend the token or sign anyone in.
+    if (request.method !== 'GET') throw new AppException('error.methodNotAllowed');
     let signedIn;
     try {
       signedIn = await this.tokenLogin.signIn(query, clientOf(request), request.headers['accept-language']);
