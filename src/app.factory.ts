@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './app.config';
 import { AppModule } from './app.module';
-import { registerAuditHook } from './audit/audit.hook';
+import { auditRawRefusals, registerAuditHook } from './audit/audit.hook';
 import { AuditService } from './audit/audit.service';
 import { AllExceptionsFilter, sendError } from './common/all-exceptions.filter';
 import { AppException } from './common/app.exception';
@@ -86,6 +86,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(renderers));
   registerAuditHook(fastify, app.get(AuditService));
+  auditRawRefusals(renderers, app.get(AuditService));
   registerGracefulClose(fastify);
   if (config.docsEnabled) setupDocs(app);
   answerNodeRefusals(app.getHttpServer(), renderers);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RendererRegistry } from '../common/renderer-registry';
 import type { AuditService } from './audit.service';
 import type { AuditRoute } from './audited.decorator';
 
@@ -56,6 +57,27 @@ export function registerAuditHook(fastify: FastifyInstance, audit: AuditService)
     if (!(route.config as { audit?: AuditRoute } | undefined)?.audit) return;
     const existing = route.onResponse ? ([] as unknown[]).concat(route.onResponse) : [];
     route.onResponse = [...existing, onResponse] as typeof route.onResponse;
+  });
+}
+
+/**
+ * Requests refused before any route saw them are audited too, for the families that ask for it
+ * (a partner sign-in link over Node's header limit is still an attempt to sign in).
+ */
+export function auditRawRefusals(renderers: RendererRegistry, audit: AuditService): void {
+  renderers.onRawRefusal(({ family, messageKey, ip, userAgent }) => {
+    const entry = family.auditRawRefusal?.(messageKey);
+    if (!entry) return;
+    audit.record({
+      time: new Date(),
+      actor: null,
+      action: entry.action,
+      target: null,
+      ip: ip ?? null,
+      userAgent: userAgent?.slice(0, 512) ?? null,
+      outcome: 'failure',
+      details: JSON.stringify({ error: messageKey, ...entry.details }).slice(0, 4000),
+    });
   });
 }
 

@@ -46,8 +46,10 @@ export function clientErrorHandler(renderers: RendererRegistry): (error: NodeJS.
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const key: ErrorKey =
       error.code === 'HPE_HEADER_OVERFLOW' ? 'error.headersTooLarge' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'error.requestTimeout' : 'error.badRequest';
-    if (socket.writable) socket.write(rawAnswer(renderers, pathOfRawRequest(error.rawPacket), key, 'zh'));
+    const path = pathOfRawRequest(error.rawPacket);
+    if (socket.writable) socket.write(rawAnswer(renderers, path, key, 'zh'));
     socket.destroy(error);
+    renderers.refusedRaw(path, key, socket.remoteAddress, undefined);
   };
 }
 
@@ -68,6 +70,8 @@ function refuse(renderers: RendererRegistry, request: IncomingMessage, response:
     connection: 'close',
   });
   response.end(body);
+  const userAgent = request.headers['user-agent'];
+  renderers.refusedRaw(request.url ?? '', key, request.socket.remoteAddress, typeof userAgent === 'string' ? userAgent : undefined);
 }
 
 /**

@@ -1,7 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ENVELOPE_FAMILY, Reply } from './envelope';
-import { preferredLanguage } from './messages';
+import { MessageKey, preferredLanguage } from './messages';
 import type { ApiFamily, FamilyRouteConfig, Renderer } from './renderer';
+
+/** A request refused before Fastify saw it: too large, or not HTTP enough to route. */
+export interface RawRefusal {
+  family: ApiFamily;
+  messageKey: MessageKey;
+  ip: string | undefined;
+  userAgent: string | undefined;
+}
 
 type SuccessHook = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => void;
 
@@ -14,6 +22,7 @@ export class RendererRegistry {
   /** Families with a path prefix, longest prefix first. */
   private prefixed: Array<{ base: string; family: ApiFamily }> = [];
   private readonly successHooks = new Map<Renderer, SuccessHook>();
+  private readonly rawRefusalListeners: Array<(refusal: RawRefusal) => void> = [];
 
   constructor(private readonly fallback: ApiFamily = ENVELOPE_FAMILY) {}
 
@@ -47,8 +56,23 @@ export class RendererRegistry {
 
   /** The renderer of the family whose path prefix the URL (path and query) falls under, the default one otherwise. */
   forUrl(url: string): Renderer {
-    for (const { base, family } of this.prefixed) if (isUnder(url, base)) return family.renderer;
-    return this.fallback.renderer;
+    return this.familyOfUrl(url).renderer;
+  }
+
+  /** Calls `listener` for each request refused before Fastify saw it, with the family of its path. */
+  onRawRefusal(listener: (refusal: RawRefusal) => void): void {
+    this.rawRefusalListeners.push(listener);
+  }
+
+  /** A request Node refused before Fastify saw it has been answered. */
+  refusedRaw(url: string, messageKey: MessageKey, ip: string | undefined, userAgent: string | undefined): void {
+    const family = this.familyOfUrl(url);
+    for (const listener of this.rawRefusalListeners) listener({ family, messageKey, ip, userAgent });
+  }
+
+  private familyOfUrl(url: string): ApiFamily {
+    for (const { base, family } of this.prefixed) if (isUnder(url, base)) return family;
+    return this.fallback;
   }
 
   private successHook(renderer: Renderer): SuccessHook {

@@ -48,6 +48,11 @@ export interface ApiFamily {
    * family too, once one of its routes is registered. A path such as `/api/v2`: it covers `/api/v2` and `/api/v2/…`.
    */
   readonly pathPrefix?: string;
+  /**
+   * The audit entry of a request under `pathPrefix` refused before any route saw it (over Node's header limit,
+   * a broken request line), for a family whose every attempt must be on record. Others are only answered.
+   */
+  readonly auditRawRefusal?: (messageKey: MessageKey) => { action: string; details: Record<string, unknown> } | undefined;
 }
 
 /** Where a route's family is kept: the Fastify route config, read once as the route is registered. */

@@ -64,4 +64,12 @@ export const refusalPageRenderer: Renderer = {
 };
 
 /** GET /account/tokenLogin.do, and whatever is refused on that path before it is routed (a URL over Node's header limit). */
-export const SIGN_IN_PAGE_FAMILY: ApiFamily = { renderer: refusalPageRenderer, pathPrefix: '/account/tokenLogin.do' };
+export const SIGN_IN_PAGE_FAMILY: ApiFamily = {
+  renderer: refusalPageRenderer,
+  pathPrefix: '/account/tokenLogin.do',
+  // Every attempt is on record, a link too long for Node to read included (its userToken, almost surely).
+  auditRawRefusal: (messageKey) =>
+    messageKey === 'error.headersTooLarge' || messageKey === 'error.badRequest'
+      ? { action: 'sso_refused', details: { reason: messageKey === 'error.headersTooLarge' ? 'token_too_long' : 'malformed' } }
+      : undefined,
+};
