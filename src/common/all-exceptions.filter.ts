@@ -25,13 +25,19 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   }
   request.errorKey = classified.messageKey;
   const lang = preferredLanguage(request.headers['accept-language']);
-  const { status, body } = renderProblem(renderers.forRequest(request), classified, request.id, lang);
+  const renderer = renderers.forRequest(request);
+  const { status, body } = renderProblem(renderer, classified, request.id, lang);
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');
   if (status === 503) reply.header('retry-after', '5');
   const retryAfter = status === 429 ? (classified.data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
-  void reply.status(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(body);
+  const encoding = renderer.encodingFor?.(request);
+  void reply
+    .status(status)
+    .header('cache-control', 'no-store')
+    .type(encoding?.contentType ?? 'application/json; charset=utf-8')
+    .send(encoding ? encoding.encode(body) : body);
 }
 
 @Catch()

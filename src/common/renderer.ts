@@ -1,5 +1,6 @@
 import { METHOD_METADATA } from '@nestjs/common/constants';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants';
+import type { FastifyRequest } from 'fastify';
 import type { Lang, MessageKey } from './messages';
 import { FieldMessages, localizeErrorData } from './validation-messages';
 
@@ -17,12 +18,23 @@ export interface Problem {
   unexpected: boolean;
 }
 
+/** A body written in another media type than JSON. */
+export interface Encoding {
+  contentType: string;
+  encode(body: unknown): string;
+}
+
 /** How one API family shapes its bodies. Headers (x-request-id, www-authenticate, retry-after, cache-control) are not its concern. */
 export interface Renderer {
   /** The body of a success: runs on every request, so it should do no more than build the object. */
   success(status: number, messageKey: MessageKey, data: unknown, lang: Lang): unknown;
   /** The body of an error, and the status when the family answers with another one than the catalog's (a 422 for invalid input). */
   error(problem: Problem, lang: Lang): { status?: number; body: unknown };
+  /**
+   * For a family that also answers in another media type (XML): the encoding this request asks for, successes
+   * and errors alike; undefined answers JSON. Without it, every answer is JSON.
+   */
+  encodingFor?(request: FastifyRequest): Encoding | undefined;
 }
 
 /** A family of routes answered in one shape. */
