@@ -10,6 +10,7 @@ import { MintedTokens1763810000000 } from './migrations/1763810000000-minted-tok
 import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
+import { ApiTickets1763851200000 } from './migrations/1763851200000-api-tickets';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -19,6 +20,7 @@ const MIGRATIONS = [
   AuditLog1763820000000,
   SigningKeys1763830000000,
   RevocationLifetime1763841100000,
+  ApiTickets1763851200000,
 ];
 
 /**
