@@ -10,6 +10,7 @@ import { RoleModule } from './role/role.module';
 import { SessionModule } from './session/session.module';
 import { UserModule } from './user/user.module';
 import { SecurityModule } from './security/security.module';
+import { TicketModule } from './ticket/ticket.module';
 
 @Module({})
 export class AppModule {
@@ -29,6 +30,7 @@ export class AppModule {
         PermissionModule,
         DeptModule,
         SessionModule,
+        TicketModule,
       ],
       controllers: [HealthController],
       providers: configuration,
