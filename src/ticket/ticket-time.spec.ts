@@ -8,6 +8,8 @@ describe('ticket times', () => {
     assert.equal(parseTicketTime('2020-11-22', 'end')?.getTime(), new Date(2020, 10, 22, 23, 59, 59, 999).getTime());
     assert.equal(formatTicketDate(parseTicketTime('2020-11-22', 'end')!), '2020-11-22', 'shown as the day it was given');
     assert.equal(parseTicketTime('2024-02-29', 'start')?.getDate(), 29);
+    assert.equal(parseTicketTime('2000-01-01T00:00:00Z', 'start')?.toISOString(), '2000-01-01T00:00:00.000Z');
+    assert.equal(parseTicketTime('9998-12-31T23:59:59.999Z', 'end')?.toISOString(), '9998-12-31T23:59:59.999Z');
   });
 
   it('reads the project’s local time format and ISO 8601 with a zone', () => {
@@ -23,7 +25,10 @@ describe('ticket times', () => {
       '2030-02-30',
       '2030-13-01',
       '2030-00-10',
-      '1969-12-31',
+      '1999-12-31',
+      '2000-01-01T00:00:00+08:00',
+      '9999-06-01',
+      '9998-12-31T23:00:00-14:00',
       '2030-1-2',
       '2030-01-02T03:04:05',
       '2030-01-02 24:00:00',

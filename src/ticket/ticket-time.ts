@@ -10,8 +10,13 @@ export type Edge = 'start' | 'end';
 
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
+/** What the tokens and both databases can hold, whatever the zone: nbf must not be negative, MySQL's DATETIME ends with 9999. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(9999, 0, 1);
+const inRange = (date: Date | undefined) => (date && date.getTime() >= EARLIEST && date.getTime() < LATEST ? date : undefined);
+
 function fieldsValid(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
-  return year >= 1970 && month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 59;
 }
 
 /** A local time that exists: not one skipped by a daylight-saving change. */
@@ -24,9 +29,14 @@ function localTime(year: number, month: number, day: number, hour: number, minut
 
 /**
  * A ticket's validStartTime or validEndTime: `YYYY-MM-DD` as the API document writes them (an end date is valid
- * through that whole day), `YYYY-MM-DD HH:mm:ss` in the server's time zone, or ISO 8601 with a zone.
+ * through that whole day), `YYYY-MM-DD HH:mm:ss` in the server's time zone, or ISO 8601 with a zone; from the
+ * year 2000 to 9998.
  */
 export function parseTicketTime(text: string, edge: Edge): Date | undefined {
+  return inRange(parseTime(text, edge));
+}
+
+function parseTime(text: string, edge: Edge): Date | undefined {
   const n = (part: string | undefined) => (part === undefined ? 0 : Number(part));
   let match = DATE.exec(text);
   if (match) {
