@@ -86,6 +86,14 @@ describe('loadConfig', () => {
     assert.equal(config.database.url, 'mysql://app:pw@db:3306/identity');
   });
 
+  it('keeps a rotated-out gateway ticket key for TICKET_ROTATION_GRACE, a day by default', () => {
+    assert.equal(loadConfig({ DATA_DIR: dataDir() }).ticket.rotationGraceSeconds, 86400);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), TICKET_ROTATION_GRACE: '2h' }).ticket.rotationGraceSeconds, 7200);
+    assert.equal(loadConfig({ DATA_DIR: dataDir(), TICKET_ROTATION_GRACE: '0' }).ticket.rotationGraceSeconds, 0);
+    expectConfigError({ TICKET_ROTATION_GRACE: '31d' }, 'TICKET_ROTATION_GRACE');
+    expectConfigError({ TICKET_ROTATION_GRACE: 'a day' }, 'TICKET_ROTATION_GRACE');
+  });
+
   it('takes Redis for revocations from REDIS_URL, and does without it by default', () => {
     assert.equal(loadConfig({ DATA_DIR: dataDir() }).revocation.redisUrl, undefined);
     assert.equal(loadConfig({ DATA_DIR: dataDir(), REDIS_URL: 'rediss://:pw@cache:6380/2' }).revocation.redisUrl, 'rediss://:pw@cache:6380/2');

@@ -5,6 +5,7 @@ import type { Env } from './config/env-reader';
 import { databaseConfig } from './database/database.config';
 import { jwtConfig, passwordConfig, revocationConfig } from './security/security.config';
 import { sessionConfig } from './session/session.config';
+import { ticketConfig } from './ticket/ticket.config';
 import { userConfig } from './user/user.config';
 
 /** Every feature's configuration slice, by its property in AppConfig. */
@@ -16,6 +17,7 @@ const SLICES = {
   session: sessionConfig,
   loginThrottle: loginThrottleConfig,
   user: userConfig,
+  ticket: ticketConfig,
 };
 
 /** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */

@@ -11,6 +11,7 @@ import { SessionModule } from './session/session.module';
 import { UserModule } from './user/user.module';
 import { SecurityModule } from './security/security.module';
 import { TokenLoginModule } from './token-login/token-login.module';
+import { TicketModule } from './ticket/ticket.module';
 
 @Module({})
 export class AppModule {
@@ -31,6 +32,7 @@ export class AppModule {
         DeptModule,
         SessionModule,
         TokenLoginModule,
+        TicketModule,
       ],
       controllers: [HealthController],
       providers: configuration,

@@ -97,8 +97,10 @@ for (const database of testDatabases()) {
             problems.push(`${name}: no JSON schema for ${expected}`);
             continue;
           }
-          if (path === '/.well-known/jwks.json') continue; // a plain JWK Set, not the envelope
-          for (const field of ['code', 'message', 'msg', 'data']) {
+          if (path === '/.well-known/jwks.json' || path === '/v1/auth/jwks') continue; // a plain JWK Set, not the envelope
+          // The gateway-ticket family (document 003) answers {code, data, message}.
+          const fields = path.startsWith('/v1/auth') ? ['code', 'data', 'message'] : ['code', 'message', 'msg', 'data'];
+          for (const field of fields) {
             if (!schema.properties?.[field] || !schema.required?.includes(field)) problems.push(`${name}: the envelope lacks a required ${field}`);
           }
           if (schema.properties?.data && Object.keys(schema.properties.data).length === 0) problems.push(`${name}: data has no schema`);
@@ -241,6 +243,25 @@ for (const database of testDatabases()) {
         redirected.push('get /account/tokenLogin.do');
         record('post', '/auth/exchange', await exchange(t, codeOf(signedIn)));
         record('delete', '/sso/partners/{id}', await admin.delete(`/sso/partners/${partnerId}`));
+
+        const validEndTime = new Date(Date.now() + 86400_000).toISOString();
+        const ticket = record(
+          'post',
+          '/v1/auth',
+          await admin.post('/v1/auth', { gatewayId: 70, name: 'JWTtest', comment: 'Doctest', ticketType: 'JWT', validEndTime }),
+        );
+        const ticketId = ticket.body.data.id as number;
+        record('post', '/v1/auth', await admin.post('/v1/auth', { gatewayId: 70, name: 'SignerTest', ticketType: 'JWT-SIGNER', validEndTime, alg: 'RS512' }));
+        record('get', '/v1/auth', await admin.get('/v1/auth?gatewayId=70'));
+        record('get', '/v1/auth/{id}', await admin.get(`/v1/auth/${ticketId}`));
+        record(
+          'put',
+          '/v1/auth/{id}',
+          await admin.put(`/v1/auth/${ticketId}`, { comment: '', validEndTime: new Date(Date.now() + 2 * 86400_000).toISOString() }),
+        );
+        record('post', '/v1/auth/{id}/rotate', await admin.post(`/v1/auth/${ticketId}/rotate`));
+        record('get', '/v1/auth/jwks', await t.http().get('/v1/auth/jwks?gatewayId=70'));
+        record('delete', '/v1/auth/{id}', await admin.delete(`/v1/auth/${ticketId}`));
 
         record('post', '/user/{uid}/bind', await admin.post(`/user/${uid}/bind`, []));
         record('delete', '/role/{roleId}', await admin.delete(`/role/${roleId}`));

@@ -1,5 +1,6 @@
 // `npm run bench` (scripts/bench/main.mjs): build the app, start it next to a bare Fastify server and
-// compare their throughput with autocannon, then compare the login endpoint
+// compare their throughput with autocannon (GET /test, and GET /v1/auth/jwks against the same JWK Set
+// served by bare Fastify), then compare the login endpoint
 // with raw bcrypt.compare at the same cost. Then, on MySQL, load the database
 // reads GET /role/list (a page of 10) and GET /user/{uid} against a p99 target:
 // on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server when one is
@@ -21,8 +22,20 @@ import { children, lastLines, stop } from './children.mjs';
 import { load, medianOf, medianRun, otherCpuLoad, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
 import { printReport, writeResults } from './report.mjs';
-import { build, login, mainDatabase, startApp, startBareFastify } from './servers.mjs';
-import { ADMIN, BUSY_WARNING, createTmpDir, describeDatabase, Failure, interrupted, markInterrupted, SETTINGS, TARGETS, tmpDir } from './settings.mjs';
+import { build, createBenchTicket, login, mainDatabase, startApp, startBareFastify } from './servers.mjs';
+import {
+  ADMIN,
+  BENCH_GATEWAY,
+  BUSY_WARNING,
+  createTmpDir,
+  describeDatabase,
+  Failure,
+  interrupted,
+  markInterrupted,
+  SETTINGS,
+  TARGETS,
+  tmpDir,
+} from './settings.mjs';
 
 async function main() {
   await build();
@@ -39,9 +52,10 @@ async function main() {
     },
     `${describeDatabase()}, JWT_ALG=RS256`,
   );
-  const bare = await startBareFastify();
   const token = await login(app.url);
   const rsToken = await login(rsApp.url);
+  const jwksBody = await createBenchTicket(app.url, token);
+  const bare = await startBareFastify(jwksBody);
 
   const busy = await otherCpuLoad(app.proc);
   console.log(`Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle.`);
@@ -84,9 +98,22 @@ async function main() {
       opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
       status: 204,
     },
+    // What every API gateway polls: served from memory, against bare Fastify sending the same JWK Set text.
+    jwks: {
+      name: 'identity      GET /v1/auth/jwks',
+      proc: app.proc,
+      opts: { url: `${app.url}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`, connections: SETTINGS.connections },
+      status: 200,
+    },
+    bareJwks: {
+      name: 'bare Fastify  GET /v1/auth/jwks',
+      proc: bare.proc,
+      opts: { url: `${bare.url}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`, connections: SETTINGS.connections },
+      status: 200,
+    },
   };
   /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
-  const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'] };
+  const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'], jwks: ['jwks', 'bareJwks'] };
   const rounds = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
   const pairRatios = Object.fromEntries(Object.keys(pairs).map((key) => [key, []]));
   for (let round = 1; round <= SETTINGS.rounds; round++) {
@@ -157,6 +184,12 @@ async function main() {
       value: medianOf(pairRatios.rs256),
       rounds: pairRatios.rs256,
       target: TARGETS.rs256,
+    },
+    jwks: {
+      name: 'GET /v1/auth/jwks / bare Fastify (same JWK Set), median of paired rounds',
+      value: medianOf(pairRatios.jwks),
+      rounds: pairRatios.jwks,
+      target: TARGETS.jwks,
     },
   };
   const failed = runs.filter((run) => run.problems.length > 0);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../lib/free-port.mjs';
 import { childOutput, runToEnd, tail, track } from './children.mjs';
-import { ADMIN, BARE_BODY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
+import { ADMIN, BARE_BODY, BENCH_GATEWAY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
 
 /** The same for both identity servers (SQLite and MySQL). */
 const JWT_SECRET = randomBytes(48).toString('base64url');
@@ -46,7 +46,8 @@ export async function startApp(database, description = describeDatabase()) {
   return { proc, url };
 }
 
-export async function startBareFastify() {
+/** A bare Fastify: GET /test answers a small JSON body; GET /v1/auth/jwks the given JWK Set text, as a gateway receives it. */
+export async function startBareFastify(jwksBody) {
   const port = await freePort();
   const fastifyUrl = pathToFileURL(requireFromRoot.resolve('fastify')).href;
   const file = path.join(tmpDir, 'bare-fastify.mjs');
@@ -55,6 +56,8 @@ export async function startBareFastify() {
     `import Fastify from ${JSON.stringify(fastifyUrl)};
 const app = Fastify({ logger: false });
 app.get('/test', async () => (${JSON.stringify(BARE_BODY)}));
+const jwks = ${JSON.stringify(jwksBody)};
+app.get('/v1/auth/jwks', async (request, reply) => reply.type('application/json; charset=utf-8').send(jwks));
 await app.listen({ port: ${port}, host: '127.0.0.1' });
 `,
   );
@@ -112,4 +115,24 @@ export async function login(baseUrl) {
   const bodyToken = JSON.parse(text)?.data?.token;
   if (!token || token !== bodyToken) throw new Failure(`POST /auth/login: no access token, or header and body differ: ${header} / ${text}`);
   return token;
+}
+
+/** A JWT ticket for BENCH_GATEWAY, through the API; answers the gateway's JWKS text, which must list its key. */
+export async function createBenchTicket(baseUrl, token) {
+  const created = await fetch(`${baseUrl}/v1/auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      gatewayId: BENCH_GATEWAY,
+      name: `bench-${randomBytes(4).toString('hex')}`,
+      ticketType: 'JWT',
+      validEndTime: new Date(Date.now() + 86400_000).toISOString(),
+    }),
+  });
+  const text = await created.text();
+  if (created.status !== 200) throw new Failure(`POST /v1/auth answered ${created.status}: ${text}`);
+  const kid = JSON.parse(JSON.parse(text).data.serverKey).kid;
+  const jwks = await (await fetch(`${baseUrl}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`)).text();
+  if (!JSON.parse(jwks).keys?.some((key) => key.kid === kid)) throw new Failure(`GET /v1/auth/jwks does not list the new ticket's key ${kid}: ${jwks}`);
+  return jwks;
 }

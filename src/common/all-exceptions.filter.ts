@@ -33,11 +33,12 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (status === 503) reply.header('retry-after', '5');
   const retryAfter = status === 429 ? (classified.data as { retryAfter?: unknown } | null)?.retryAfter : undefined;
   if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
+  const encoding = renderer.encodingFor?.(request);
   void reply
     .status(status)
     .header('cache-control', 'no-store')
-    .type(contentType ?? 'application/json; charset=utf-8')
-    .send(body);
+    .type(contentType ?? encoding?.contentType ?? 'application/json; charset=utf-8')
+    .send(contentType === undefined && encoding ? encoding.encode(body) : body);
 }
 
 @Catch()

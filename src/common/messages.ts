@@ -102,6 +102,9 @@ const CATALOG = {
   'error.badUrl': [400, '请求地址编码无效', 'The request URL is not validly percent-encoded.'],
   'error.uriTooLong': [414, '请求地址过长', 'The request URL is too long.'],
   'error.expectationFailed': [417, '无法满足 Expect 请求头', 'The Expect header cannot be met.'],
+  // API-gateway tickets (issue 12)
+  'error.ticketNotFound': [404, '凭证不存在', 'No such ticket.'],
+  'error.ticketNameTaken': [409, '该网关已有同名凭证', 'This gateway already has a ticket with that name.'],
   // Revocation catch-up (issue 9, point 3)
   'error.revocationsBehind': [503, '暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
   // Partner single sign-on (issue 11)

@@ -79,13 +79,14 @@ export class RendererRegistry {
     let hook = this.successHooks.get(renderer);
     if (!hook) {
       // Fastify calls it only for bodies it serialises as JSON; a callback hook, as it never waits.
-      hook = (request, reply, payload, done) =>
-        done(
-          null,
-          payload instanceof Reply
-            ? renderer.success(reply.statusCode, payload.messageKey, payload.data, preferredLanguage(request.headers['accept-language']))
-            : payload,
-        );
+      hook = (request, reply, payload, done) => {
+        if (!(payload instanceof Reply)) return done(null, payload);
+        const body = renderer.success(reply.statusCode, payload.messageKey, payload.data, preferredLanguage(request.headers['accept-language']));
+        const encoding = renderer.encodingFor?.(request);
+        // The reply's own serializer replaces JSON.stringify for this answer alone.
+        if (encoding) reply.type(encoding.contentType).serializer(encoding.encode);
+        done(null, body);
+      };
       this.successHooks.set(renderer, hook);
     }
     return hook;

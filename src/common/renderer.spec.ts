@@ -114,7 +114,38 @@ class EnvelopeController {
   }
 }
 
-@Module({ controllers: [DemoFamilyController, PageFamilyController, EnvelopeController] })
+/** A family that answers `key=value` lines to requests that accept text/plain, JSON to the others. */
+const textRenderer: Renderer = {
+  success: (status, _messageKey, data) => ({ status, ...(data as object) }),
+  error: (problem, lang) => ({ body: { status: problem.status, message: message(problem.messageKey, lang) } }),
+  encodingFor: (request) =>
+    request.headers.accept === 'text/plain'
+      ? {
+          contentType: 'text/plain; charset=utf-8',
+          encode: (body) =>
+            Object.entries(body as object)
+              .map(([key, value]) => `${key}=${String(value)}`)
+              .join('\n'),
+        }
+      : undefined,
+};
+const TEXT_FAMILY: ApiFamily = { renderer: textRenderer, pathPrefix: '/text-family' };
+
+@RenderAs(TEXT_FAMILY)
+@Controller('text-family')
+class TextFamilyController {
+  @Get('item')
+  item(): Reply {
+    return new Reply('ok', { id: 7 });
+  }
+
+  @Get('missing')
+  missing(): Reply {
+    throw new AppException('error.userNotFound');
+  }
+}
+
+@Module({ controllers: [DemoFamilyController, PageFamilyController, EnvelopeController, TextFamilyController] })
 class DemoModule {}
 
 /** The renderer wiring of createApp (app.factory.ts), around the demo module. */
@@ -251,6 +282,20 @@ describe('one renderer per API family', () => {
         .set('X-Padding', 'x'.repeat(20 * 1024))
         .expect(431);
       assert.deepEqual(headers.body, envelopeOf(431, '请求头过大', null));
+    });
+  });
+
+  describe('a family with a second media type', () => {
+    it('answers successes, errors and unknown paths in it when the request asks, in JSON otherwise', async () => {
+      const item = await http().get('/text-family/item').set('Accept', 'text/plain').expect(200);
+      assert.match(item.headers['content-type'], /^text\/plain/);
+      assert.equal(item.text, 'status=200\nid=7');
+      const missing = await http().get('/text-family/missing').set('Accept', 'text/plain').set('Accept-Language', 'en').expect(404);
+      assert.equal(missing.text, 'status=404\nmessage=No such user.');
+      assert.equal(missing.headers['cache-control'], 'no-store');
+      assert.equal((await http().get('/text-family/nowhere').set('Accept', 'text/plain').expect(404)).text, 'status=404\nmessage=接口不存在');
+      assert.deepEqual((await http().get('/text-family/item').expect(200)).body, { status: 200, id: 7 });
+      assert.deepEqual((await http().get('/text-family/missing').expect(404)).body, { status: 404, message: '用户不存在' });
     });
   });
 });

@@ -18,6 +18,12 @@ export interface Problem {
   unexpected: boolean;
 }
 
+/** A body written in another media type than JSON. */
+export interface Encoding {
+  contentType: string;
+  encode(body: unknown): string;
+}
+
 /** An error as a family answers it. */
 export interface RenderedError {
   /** When the family answers with another status than the catalog's (a 422 for invalid input). */
@@ -38,6 +44,11 @@ export interface Renderer {
   error(problem: Problem, lang: Lang): RenderedError;
   /** The language of an error answer, for a family that reads it from the request itself; Accept-Language otherwise. */
   languageOf?(request: FastifyRequest): Lang;
+  /**
+   * For a family that also answers in another media type (XML): the encoding this request asks for, successes
+   * and errors alike; undefined answers JSON. Without it, every answer is JSON.
+   */
+  encodingFor?(request: FastifyRequest): Encoding | undefined;
 }
 
 /** A family of routes answered in one shape. */

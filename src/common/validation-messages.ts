@@ -62,6 +62,13 @@ export const RULE_TEMPLATES: Record<string, readonly [Template, Template]> = {
   id: [(s) => `${s} 必须是 ID（从 1 开始的整数）`, (s) => `${s} must be an id (a whole number from 1)`],
   /** List filters (no-control-chars.ts): a NUL would match every row on SQLite. */
   noControlChars: [(s) => `${s} 不能包含控制字符`, (s) => `${s} must not contain control characters`],
+  /** validStartTime and validEndTime of a gateway ticket (ticket-time.ts). */
+  isTicketTime: [
+    (s) => `${s} 必须是日期 YYYY-MM-DD、时间 YYYY-MM-DD HH:mm:ss 或带时区的 ISO 8601`,
+    (s) => `${s} must be YYYY-MM-DD, YYYY-MM-DD HH:mm:ss or ISO 8601 with a time zone`,
+  ],
+  inFuture: [(s) => `${s} 必须晚于当前时间`, (s) => `${s} must be in the future`],
+  laterThan: [(s, [other]) => `${s} 必须晚于 ${other}`, (s, [other]) => `${s} must be later than ${other}`],
   /** expiresAt of generateJwt / getJwt (mint.dto.ts). */
   isExpiresAt: [(s) => `${s} 必须是 Unix 秒数或 {seconds, nanos}`, (s) => `${s} must be Unix seconds or {seconds, nanos}`],
 };

@@ -11,6 +11,7 @@ import { AuditLog1763820000000 } from './migrations/1763820000000-audit-log';
 import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-keys';
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
 import { SsoPartners1763850000000 } from './migrations/1763850000000-sso-partners';
+import { ApiTickets1763851200000 } from './migrations/1763851200000-api-tickets';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -21,6 +22,7 @@ const MIGRATIONS = [
   SigningKeys1763830000000,
   RevocationLifetime1763841100000,
   SsoPartners1763850000000,
+  ApiTickets1763851200000,
 ];
 
 /**
