@@ -7,6 +7,7 @@ import { jwtConfig, passwordConfig, revocationConfig } from './security/security
 import { sessionConfig } from './session/session.config';
 import { ticketConfig } from './ticket/ticket.config';
 import { userConfig } from './user/user.config';
+import { wechatConfig } from './wechat/wechat.config';
 
 /** Every feature's configuration slice, by its property in AppConfig. */
 const SLICES = {
@@ -18,6 +19,7 @@ const SLICES = {
   loginThrottle: loginThrottleConfig,
   user: userConfig,
   ticket: ticketConfig,
+  wechat: wechatConfig,
 };
 
 /** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */

@@ -12,6 +12,7 @@ import { UserModule } from './user/user.module';
 import { SecurityModule } from './security/security.module';
 import { TokenLoginModule } from './token-login/token-login.module';
 import { TicketModule } from './ticket/ticket.module';
+import { WechatModule } from './wechat/wechat.module';
 
 @Module({})
 export class AppModule {
@@ -33,6 +34,7 @@ export class AppModule {
         SessionModule,
         TokenLoginModule,
         TicketModule,
+        WechatModule,
       ],
       controllers: [HealthController],
       providers: configuration,

@@ -127,6 +127,13 @@ const CATALOG = {
     'publicKey 必须是公钥（PEM 或 JWK，不能是私钥）：RS256 为至少 2048 位的 RSA 公钥，ES256 为 P-256 公钥',
     'publicKey must be a public key (PEM or JWK, never a private key): RSA of at least 2048 bits for RS256, P-256 for ES256.',
   ],
+  // WeChat mini-program login (issue 13)
+  'error.wechatNotConfigured': [503, '本服务未配置微信小程序登录', 'WeChat mini-program login is not configured on this server.'],
+  'error.wechatUnavailable': [503, '微信服务暂时不可用，请稍后重试', 'WeChat cannot be reached right now; try again later.'],
+  'error.wechatThrottled': [429, '微信登录请求过于频繁，请稍后再试', 'Too many WeChat logins right now; try again later.'],
+  'error.wechatCodeInvalid': [401, '微信登录凭证 code 无效、已过期或已被使用', 'The WeChat login code is invalid, expired or already used.'],
+  'error.wechatAnswerInvalid': [401, '微信返回了无法识别的应答，请重新登录', 'WeChat answered something unreadable; log in again.'],
+  'error.wechatUserDisabled': [401, '该微信绑定的账号已停用', 'The account bound to this WeChat user is disabled.'],
 } as const satisfies Record<string, Text | ErrorText>;
 
 export type MessageKey = keyof typeof CATALOG;
