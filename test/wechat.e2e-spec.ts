@@ -267,6 +267,26 @@ for (const database of testDatabases()) {
       assert.deepEqual(response.body, { message: '本服务未配置微信小程序登录' });
       assert.equal(wechat.requests.length, asked, 'WeChat is not asked');
     });
+
+    it('makes no user with REGISTRATION_ENABLED=false, but logs known ones in', async () => {
+      const known = wechatUser();
+      const { userId } = await loginAs(known);
+      const closed = await t.restart({ REGISTRATION_ENABLED: 'false' });
+      const before = await counts();
+      const stranger = await closed
+        .http()
+        .post(ROUTE)
+        .send({ code: wechat.codeFor(wechatUser()) });
+      assert.equal(stranger.status, 403);
+      assert.deepEqual(stranger.body, { message: '注册已关闭' });
+      assert.deepEqual(await counts(), before);
+      const again = await closed
+        .http()
+        .post(ROUTE)
+        .send({ code: wechat.codeFor(known) });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(decodeJwt(again.body.access_token).sub, String(userId));
+    });
   });
 }
 
