@@ -1,4 +1,5 @@
 import type { ValueProvider } from '@nestjs/common';
+import { apiV2Config } from './api-v2/api-v2.config';
 import { loginThrottleConfig } from './auth/auth.config';
 import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
 import type { Env } from './config/env-reader';
@@ -18,6 +19,7 @@ const SLICES = {
   loginThrottle: loginThrottleConfig,
   user: userConfig,
   ticket: ticketConfig,
+  apiV2: apiV2Config,
 };
 
 /** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */

@@ -12,6 +12,7 @@ import { SigningKeys1763830000000 } from './migrations/1763830000000-signing-key
 import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revocation-lifetime';
 import { SsoPartners1763850000000 } from './migrations/1763850000000-sso-partners';
 import { ApiTickets1763851200000 } from './migrations/1763851200000-api-tickets';
+import { VerifyCodes1763860000000 } from './migrations/1763860000000-verify-codes';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -23,6 +24,7 @@ const MIGRATIONS = [
   RevocationLifetime1763841100000,
   SsoPartners1763850000000,
   ApiTickets1763851200000,
+  VerifyCodes1763860000000,
 ];
 
 /**
