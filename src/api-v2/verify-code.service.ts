@@ -52,6 +52,8 @@ export class VerifyCodeService {
       return result.affected === 1;
     });
     if (!replaced) {
+      // A row that stayed is one sent too recently; without a row this is the address's first code (two at once: the unique key picks one).
+      if (await this.transactions.reader.getRepository(VerifyCode).existsBy({ channel, destination })) throw await this.tooSoon(channel, destination, now);
       try {
         await this.transactions.run((manager) => manager.getRepository(VerifyCode).insert({ channel, destination, ...fresh }));
       } catch (error) {
