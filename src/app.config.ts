@@ -1,4 +1,5 @@
 import type { ValueProvider } from '@nestjs/common';
+import { apiV2Config } from './api-v2/api-v2.config';
 import { loginThrottleConfig } from './auth/auth.config';
 import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
 import type { Env } from './config/env-reader';
@@ -20,6 +21,7 @@ const SLICES = {
   user: userConfig,
   ticket: ticketConfig,
   wechat: wechatConfig,
+  apiV2: apiV2Config,
 };
 
 /** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */

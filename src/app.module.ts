@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiV2Module } from './api-v2/api-v2.module';
 import { AppConfig, configProviders } from './app.config';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -35,6 +36,7 @@ export class AppModule {
         TokenLoginModule,
         TicketModule,
         WechatModule,
+        ApiV2Module,
       ],
       controllers: [HealthController],
       providers: configuration,

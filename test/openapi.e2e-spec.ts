@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Response } from 'supertest';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
 import { as, login, refresh, USER_AGENT } from './support/auth-helpers';
+import { startSmsWebhook } from './support/code-inbox';
 import { withApp } from './support/fixtures';
 import { codeOf, documentClaims, exchange, signHs256, tokenLogin } from './support/sso';
 import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
@@ -76,6 +77,12 @@ for (const database of testDatabases()) {
     const env: Record<string, string> = { JWT_ALG: 'RS256' };
     // The mini-program login's WeChat, on loopback.
     const wechat = withWechatStub(env);
+    let sms: Awaited<ReturnType<typeof startSmsWebhook>>;
+    before(async () => {
+      sms = await startSmsWebhook();
+      env.SMS_WEBHOOK_URL = sms.url;
+    });
+    after(() => sms.close());
     const t = withApp(database, env, { adminLogin: 'never' });
     let document: Document;
     before(async () => {
@@ -295,6 +302,34 @@ for (const database of testDatabases()) {
         }
         record('get', '/audit', audit!);
         record('post', '/auth/logout', await t.http().post('/auth/logout').set('Authorization', `Bearer ${adminToken}`));
+
+        // The api/v2 family (document 002), with codes from the log provider's stand-in: the SMS webhook on loopback.
+        const phone = `139${String(Date.now()).slice(-8)}`;
+        record('post', '/api/v2/verifycodes', await t.http().post('/api/v2/verifycodes').send({ phone }));
+        const { code: smsCode } = await sms.inbox.next(phone);
+        const v2User = uniqueName();
+        const v2 = record(
+          'post',
+          '/api/v2/users',
+          await t
+            .http()
+            .post('/api/v2/users')
+            .send({ phone, name: v2User, password: 'Long-Enough-Password-1', verifiableType: 'sms', verifiableCode: smsCode }),
+        );
+        let v2Token = (
+          record('post', '/api/v2/auth/login', await t.http().post('/api/v2/auth/login').send({ login: v2User, password: 'Long-Enough-Password-1' })).body as {
+            access_token: string;
+          }
+        ).access_token;
+        assert.ok(v2.body.access_token);
+        for (const method of ['post', 'put', 'patch', 'get'] as const) {
+          v2Token = record(method, '/api/v2/auth/refresh', await t.http()[method]('/api/v2/auth/refresh').set('Authorization', `Bearer ${v2Token}`)).body
+            .access_token as string;
+        }
+        for (const method of ['post', 'put', 'patch', 'get'] as const) {
+          const session = await t.http().post('/api/v2/auth/login').send({ login: v2User, password: 'Long-Enough-Password-1' });
+          record(method, '/api/v2/auth/logout', await t.http()[method]('/api/v2/auth/logout').set('Authorization', `Bearer ${session.body.access_token}`));
+        }
 
         const exercised = new Set([...answers.map((a) => `${a.method} ${a.path}`), ...redirected]);
         const untried = operationsOf(document)

@@ -10,6 +10,7 @@ import { V1SessionPresenter } from './v1-session.presenter';
   controllers: [AuthController, TokenCheckController],
   providers: [AuthService, LoginThrottle, V1SessionPresenter],
   // Other families that open v1 sessions hand out the v1 refresh cookie and login answer through it.
-  exports: [V1SessionPresenter],
+  // The api/v2 login counts its failures with the same throttle, so switching family gains an attacker nothing.
+  exports: [V1SessionPresenter, LoginThrottle],
 })
 export class AuthModule {}

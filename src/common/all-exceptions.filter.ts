@@ -21,7 +21,7 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (classified.unexpected) {
     logger.error({ msg: 'unexpected error', requestId: request.id, method: request.method, url: request.routeOptions?.url, err: error });
   } else if (classified.status === 503) {
-    logger.warn({ msg: 'database unavailable', requestId: request.id, err: (error as Error)?.message });
+    logger.warn({ msg: 'service unavailable', requestId: request.id, error: classified.messageKey, err: (error as Error)?.message });
   }
   request.errorKey = classified.messageKey;
   const renderer = renderers.forRequest(request);

@@ -107,6 +107,11 @@ const CATALOG = {
   'error.ticketNameTaken': [409, '该网关已有同名凭证', 'This gateway already has a ticket with that name.'],
   // Revocation catch-up (issue 9, point 3)
   'error.revocationsBehind': [503, '暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
+  // The api/v2 family (issue 13, document 002)
+  'error.v2LoginFailed': [401, '账号、密码或验证码错误', 'Wrong login, password or verification code.'],
+  'error.v2TokenInvalid': [401, '令牌无效或已过期，请重新登录', 'The token is invalid or expired; log in again.'],
+  'error.verifyCodeTooSoon': [429, '验证码发送过于频繁，请稍后再试', 'A code was sent to this address moments ago; try again later.'],
+  'error.verifyCodeUndeliverable': [503, '验证码暂时无法发送，请稍后重试', 'The verification code cannot be sent right now; try again later.'],
   // Partner single sign-on (issue 11)
   'sso.refusalTitle': ['无法登录', 'Cannot sign in'],
   'sso.refusalHint': ['请返回原系统重新登录。', 'Go back to the application you came from and sign in again.'],

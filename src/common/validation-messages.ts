@@ -69,6 +69,15 @@ export const RULE_TEMPLATES: Record<string, readonly [Template, Template]> = {
   ],
   inFuture: [(s) => `${s} 必须晚于当前时间`, (s) => `${s} must be in the future`],
   laterThan: [(s, [other]) => `${s} 必须晚于 ${other}`, (s, [other]) => `${s} must be later than ${other}`],
+  /** The api/v2 family (issue 13): a verification code that is wrong, expired, used or out of tries. */
+  verifyCode: [(s) => `${s} 错误或已失效`, (s) => `${s} is wrong or no longer valid`],
+  /** A name, phone or email another user has. */
+  taken: [(s) => `${s} 已被使用`, (s) => `${s} is taken`],
+  /** One of two fields is required (phone or email; password or verifiable_code). */
+  requiredOneOf: [(s, [other]) => `${s} 和 ${other} 必须提供一个`, (s, [other]) => `one of ${s} and ${other} is required`],
+  onlyOneOf: [(s, [other]) => `${s} 和 ${other} 只能提供一个`, (s, [other]) => `only one of ${s} and ${other} may be given`],
+  commonPassword: [(s) => `${s} 过于常见`, (s) => `${s} is too common`],
+  passwordTooLong: [(s) => `${s} 超过 72 字节`, (s) => `${s} is longer than 72 bytes`],
   /** expiresAt of generateJwt / getJwt (mint.dto.ts). */
   isExpiresAt: [(s) => `${s} 必须是 Unix 秒数或 {seconds, nanos}`, (s) => `${s} must be Unix seconds or {seconds, nanos}`],
 };
@@ -92,6 +101,8 @@ export const FORMATS: Record<string, readonly [string, string]> = {
   // avatar and phone (user.dto.ts).
   '^(https?:\\/\\/|\\/)[^\\s]*$': ['必须是 http(s) 地址或以 / 开头的路径', 'must be an http(s) URL or a path'],
   '^\\+?[0-9][0-9 -]{2,30}$': ['只能包含数字、空格或连字符', 'must be digits, spaces or dashes'],
+  // A mainland China mobile number (api-v2 phone.ts).
+  '^(?:\\+86)?1[3-9]\\d{9}$': ['必须是中国大陆手机号（可带 +86）', 'must be a mainland China mobile number (optionally +86)'],
   // action (audit.dto.ts).
   '^[a-z_]{1,32}$': ['只能包含小写字母和 _（最多 32 个字符）', 'must be lowercase letters and _ (at most 32)'],
 };

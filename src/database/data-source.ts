@@ -13,6 +13,7 @@ import { RevocationLifetime1763841100000 } from './migrations/1763841100000-revo
 import { SsoPartners1763850000000 } from './migrations/1763850000000-sso-partners';
 import { ApiTickets1763851200000 } from './migrations/1763851200000-api-tickets';
 import { WechatBindings1763852400000 } from './migrations/1763852400000-wechat-bindings';
+import { VerifyCodes1763860000000 } from './migrations/1763860000000-verify-codes';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -25,6 +26,7 @@ const MIGRATIONS = [
   SsoPartners1763850000000,
   ApiTickets1763851200000,
   WechatBindings1763852400000,
+  VerifyCodes1763860000000,
 ];
 
 /**

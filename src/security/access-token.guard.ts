@@ -65,7 +65,8 @@ export class AccessTokenGuard implements CanActivate {
   }
 }
 
-function bearerToken(authorization: string | undefined): string | undefined {
+/** The token of an `Authorization: Bearer …` header. */
+export function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization || authorization.length < 8) return undefined;
   if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
   const token = authorization.slice(7).trim();

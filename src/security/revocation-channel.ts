@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
 
 export interface RevocationMessage {
-  kind: 'session' | 'user';
+  kind: 'session' | 'user' | 'token';
   /** A session id, or a user id. */
   subject: string;
   /** Unix milliseconds. */
@@ -126,7 +126,7 @@ export function parseRevocationMessage(text: string): RevocationMessage[] | unde
   for (const item of value) {
     if (item === null || typeof item !== 'object') return undefined;
     const { kind, subject, revokedAt, expiresAt } = item as Record<string, unknown>;
-    if (kind !== 'session' && kind !== 'user') return undefined;
+    if (kind !== 'session' && kind !== 'user' && kind !== 'token') return undefined;
     if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) return undefined;
     if (!isTimestamp(revokedAt)) return undefined;
     if (expiresAt === undefined) messages.push({ kind, subject, revokedAt });

@@ -59,6 +59,8 @@ export interface RevokedSession {
 export class RevocationService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(RevocationService.name);
   private readonly sessions = new Map<string, number>();
+  /** Single access tokens by jti: those a refresh of the api/v2 family replaced. */
+  private readonly tokens = new Map<string, number>();
   private readonly users = new Map<string, UserRevocation>();
   private pruneTimer?: NodeJS.Timeout;
   private pollTimer?: NodeJS.Timeout;
@@ -134,6 +136,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   isRevoked(principal: Principal): boolean {
     if (this.sessions.size > 0 && this.sessions.has(principal.sid)) return true;
+    if (this.tokens.size > 0 && this.tokens.has(principal.jti)) return true;
     if (this.users.size === 0) return false;
     const user = this.users.get(principal.sub);
     if (user === undefined) return false;
@@ -153,6 +156,15 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
         revokedAt: now.getTime(),
         expiresAt: Math.max(accessTokensExpireAt, tokensExpireAt?.getTime() ?? 0) + CLOCK_LEEWAY_MS,
       })),
+    );
+  }
+
+  /** Ends single access tokens (by jti), each kept until it would have expired anyway. */
+  async revokeTokens(manager: EntityManager, tokens: Array<{ jti: string; expiresAt: Date }>, now = new Date()): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.record(
+      manager,
+      tokens.map(({ jti, expiresAt }) => ({ kind: 'token', subject: jti, revokedAt: now.getTime(), expiresAt: expiresAt.getTime() + CLOCK_LEEWAY_MS })),
     );
   }
 
@@ -179,9 +191,10 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
 
   /** Applying an entry again, or an older one, never shortens what is known. */
   private apply(kind: Revocation['kind'], subject: string, revokedAtMs: number, forgetAt: number): void {
-    if (kind === 'session') {
-      const known = this.sessions.get(subject);
-      if (known === undefined || known < forgetAt) this.sessions.set(subject, forgetAt);
+    if (kind === 'session' || kind === 'token') {
+      const entries = kind === 'session' ? this.sessions : this.tokens;
+      const known = entries.get(subject);
+      if (known === undefined || known < forgetAt) entries.set(subject, forgetAt);
       return;
     }
     const known = this.users.get(subject);
@@ -287,6 +300,7 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   /** Forgets the entries whose tokens have all expired by `now` (a parameter so that tests can let time pass). */
   async prune(now = Date.now()): Promise<void> {
     for (const [sessionId, forgetAt] of this.sessions) if (forgetAt <= now) this.sessions.delete(sessionId);
+    for (const [jti, forgetAt] of this.tokens) if (forgetAt <= now) this.tokens.delete(jti);
     for (const [userId, entry] of this.users) if (entry.forgetAt <= now) this.users.delete(userId);
     try {
       // Through Transactions: on SQLite's shared connection a bare DELETE would land in another request's transaction.

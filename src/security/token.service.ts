@@ -127,7 +127,16 @@ export class TokenService {
     return claims;
   }
 
-  private verifySignedToken(token: string, now: number): Principal | undefined {
+  /**
+   * The claims of a token of ours whose signature, issuer, audience and shapes are valid, expired or not:
+   * for a refresh that takes the access token itself (api/v2), whose caller judges the expiry by its own
+   * rule. Never cached, and never what the guard accepts.
+   */
+  verifyIgnoringExpiry(token: string, now = Date.now()): Principal | undefined {
+    return this.verifySignedToken(token, now, false);
+  }
+
+  private verifySignedToken(token: string, now: number, checkExpiry = true): Principal | undefined {
     if (token.length > MAX_TOKEN_LENGTH) return undefined;
     const verify = this.verifierOf(token);
     if (!verify) return undefined;
@@ -143,7 +152,7 @@ export class TokenService {
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
-    if (!this.hasValidClaims(claims, Math.floor(now / 1000))) return undefined;
+    if (!this.hasValidClaims(claims, Math.floor(now / 1000), checkExpiry)) return undefined;
     // Shared by every request that presents this token: nobody may change it.
     Object.freeze(claims.scope);
     return Object.freeze(claims) as unknown as Principal;
@@ -196,9 +205,9 @@ export class TokenService {
     }) as Verifier;
   }
 
-  private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number): boolean {
+  private hasValidClaims(claims: Record<string, unknown>, nowSeconds: number, checkExpiry: boolean): boolean {
     const { exp, iat, iat_ms, nbf, iss, aud, sub, sid, scope, jti, username } = claims;
-    if (typeof exp !== 'number' || exp <= nowSeconds) return false;
+    if (typeof exp !== 'number' || (checkExpiry && exp <= nowSeconds)) return false;
     if (typeof iat !== 'number' || iat > nowSeconds + CLOCK_LEEWAY_SECONDS) return false;
     // Revocation compares it: it must say the same instant as iat.
     if (iat_ms !== undefined && (typeof iat_ms !== 'number' || Math.floor(iat_ms / 1000) !== iat)) return false;

@@ -111,35 +111,57 @@ export class SessionIssuer {
     return isMintRequest(request) ? this.mint(request) : this.login(request);
   }
 
-  private async login(request: LoginRequest): Promise<IssuedTokens> {
-    const { user, client } = request;
-    const lifetimeSeconds = request.lifetimeSeconds ?? this.config.refreshTtlSeconds;
-    if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0) throw new RangeError(`a session lifetime of ${lifetimeSeconds} s`);
-    const now = new Date();
+  private login(request: LoginRequest): Promise<IssuedTokens> {
+    return this.openAfter(async () => request);
+  }
+
+  /**
+   * Opens a session for the user that `prepare` writes or checks in the same transaction (a registration,
+   * a verification code consumed): both are stored, or neither is.
+   */
+  async openAfter(prepare: (manager: EntityManager) => Promise<LoginRequest>): Promise<IssuedTokens> {
     const sessionId = randomUUID();
     const refreshToken = newRefreshToken();
-    await this.transactions.run(async (manager) => {
-      // The user row first: inserting the session takes a shared lock on it through the foreign key,
-      // and two logins that both then asked to upgrade it would deadlock on MySQL.
-      await manager
-        .getRepository(User)
-        .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(request.passwordRehash ? { passwordHash: request.passwordRehash } : {}) });
-      await insertSession(manager, {
-        id: sessionId,
-        userId: user.id,
-        type: request.type,
-        ip: client.ip,
-        userAgent: client.userAgent,
-        rotation: 0,
-        createdAt: now,
-        lastUsedAt: now,
-        expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
-        revokedAt: null,
-        revokeReason: null,
-      });
-      await insertRefreshToken(manager, refreshToken, sessionId, 0, now);
+    const { request, now, lifetimeSeconds } = await this.transactions.run(async (manager) => {
+      const request = await prepare(manager);
+      const now = new Date();
+      const lifetimeSeconds = request.lifetimeSeconds ?? this.config.refreshTtlSeconds;
+      if (!Number.isInteger(lifetimeSeconds) || lifetimeSeconds <= 0) throw new RangeError(`a session lifetime of ${lifetimeSeconds} s`);
+      await this.recordLogin(manager, request, sessionId, refreshToken, now, lifetimeSeconds);
+      return { request, now, lifetimeSeconds };
     });
-    return this.issue(user, sessionId, refreshToken, lifetimeSeconds, now);
+    return this.issue(request.user, sessionId, refreshToken, lifetimeSeconds, now);
+  }
+
+  /** The login's address and time on the user, the session row, and its first refresh token. */
+  private async recordLogin(
+    manager: EntityManager,
+    request: LoginRequest,
+    sessionId: string,
+    refreshToken: string,
+    now: Date,
+    lifetimeSeconds: number,
+  ): Promise<void> {
+    const { user, client } = request;
+    // The user row first: inserting the session takes a shared lock on it through the foreign key,
+    // and two logins that both then asked to upgrade it would deadlock on MySQL.
+    await manager
+      .getRepository(User)
+      .update({ id: user.id }, { loginIp: client.ip, loginDate: now, ...(request.passwordRehash ? { passwordHash: request.passwordRehash } : {}) });
+    await insertSession(manager, {
+      id: sessionId,
+      userId: user.id,
+      type: request.type,
+      ip: client.ip,
+      userAgent: client.userAgent,
+      rotation: 0,
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
+      revokedAt: null,
+      revokeReason: null,
+    });
+    await insertRefreshToken(manager, refreshToken, sessionId, 0, now);
   }
 
   private async mint(request: MintRequest): Promise<MintedToken> {
@@ -235,6 +257,49 @@ export class SessionIssuer {
         .execute();
       if (advanced.affected !== 1) throw refreshInvalid();
       await insertRefreshToken(manager, nextToken, session.id, presentedRow.generation + 1, now);
+    });
+    return this.issue(user, session.id, nextToken, Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)), now);
+  }
+
+  /**
+   * The api/v2 family's refresh, where the client keeps one token: the access token itself, verified but
+   * perhaps expired, names its session, which must be of one of `types`, unrevoked and within its lifetime
+   * (the refresh_ttl from login). Only the session's latest token is accepted: the refresh token row of the
+   * current generation was written at the instant the token was signed (`iat_ms`). Of concurrent refreshes
+   * with one token exactly one wins; the token it replaces is revoked by its jti at once.
+   */
+  async renew(token: Principal, types: readonly LoginSessionType[]): Promise<IssuedTokens> {
+    const reader = this.transactions.reader;
+    const session = await reader.getRepository(Session).findOneBy({ id: token.sid });
+    const now = new Date();
+    if (!session || !types.includes(session.type as LoginSessionType) || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
+    if (session.userId === null || String(session.userId) !== token.sub) throw refreshInvalid();
+    const current = await reader.getRepository(RefreshToken).findOneBy({ sessionId: session.id, rotatedAt: IsNull() });
+    if (!current || token.iat_ms === undefined || current.createdAt.getTime() !== token.iat_ms) throw refreshInvalid();
+    const user = await reader.getRepository(User).findOneBy({ id: session.userId });
+    if (!user || user.status !== USER_STATUS_NORMAL) {
+      await this.revoke(session.id, 'disabled');
+      throw refreshInvalid();
+    }
+
+    const nextToken = newRefreshToken();
+    await this.transactions.run(async (manager) => {
+      const rotated = await manager
+        .createQueryBuilder()
+        .update(RefreshToken)
+        .set({ rotatedAt: now })
+        .where({ tokenHash: current.tokenHash, rotatedAt: IsNull() })
+        .execute();
+      if (rotated.affected !== 1) throw refreshInvalid();
+      const advanced = await manager
+        .createQueryBuilder()
+        .update(Session)
+        .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
+        .where({ id: session.id, revokedAt: IsNull() })
+        .execute();
+      if (advanced.affected !== 1) throw refreshInvalid();
+      await insertRefreshToken(manager, nextToken, session.id, current.generation + 1, now);
+      await this.revocations.revokeTokens(manager, [{ jti: token.jti, expiresAt: new Date(token.exp * 1000) }], now);
     });
     return this.issue(user, session.id, nextToken, Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)), now);
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ApiV2SessionPresenter } from '../api-v2/api-v2-session.presenter';
+import { ApiV2Module } from '../api-v2/api-v2.module';
 import { SessionModule } from '../session/session.module';
 import { UserWechat } from './entities/user-wechat.entity';
 import { Jscode2SessionClient } from './jscode2session';
@@ -9,9 +9,8 @@ import { WechatLoginService } from './wechat.service';
 
 /** POST /api/v2/wechat/mini-program: WeChat mini-program logins and the bindings of WeChat users to ours. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserWechat]), SessionModule],
+  imports: [TypeOrmModule.forFeature([UserWechat]), SessionModule, ApiV2Module],
   controllers: [WechatController],
-  // ApiV2SessionPresenter: until ApiV2Module exports it.
-  providers: [WechatLoginService, Jscode2SessionClient, ApiV2SessionPresenter],
+  providers: [WechatLoginService, Jscode2SessionClient],
 })
 export class WechatModule {}

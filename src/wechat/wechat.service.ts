@@ -47,28 +47,34 @@ export class WechatLoginService {
 
   async login(code: string, client: ClientInfo): Promise<WechatLogin> {
     const identity = await this.wechat.exchange(code);
-    const { user, newUser } = await this.userOf(identity);
-    if (user.status !== USER_STATUS_NORMAL) throw new AppException('error.wechatUserDisabled');
-    const tokens = await this.sessions.open({ type: 'wechat', user, client });
-    return { tokens, userId: user.id, newUser };
-  }
-
-  /**
-   * The user bound to this WeChat user, bound or made now if need be. The openid of this app decides first;
-   * then the unionid (another app of the same open-platform account, or this one before it had a unionid).
-   * The unique (appid, openid) key settles two first logins at once: the loser rolls back, user and all,
-   * and reads the winner's binding.
-   */
-  private async userOf(identity: WechatIdentity): Promise<BoundUser> {
     for (let attempt = 1; ; attempt++) {
+      // A returning user whose binding needs no change costs no write before its session.
       const bound = await this.bindingOf(this.transactions.reader, identity);
-      if (bound && !needsUnionid(bound, identity)) return { user: await this.userById(this.transactions.reader, bound.userId), newUser: false };
+      if (bound && !needsUnionid(bound, identity)) {
+        const user = assertEnabled(await this.userById(this.transactions.reader, bound.userId));
+        return { tokens: await this.sessions.open({ type: 'wechat', user, client }), userId: user.id, newUser: false };
+      }
       try {
-        return await this.transactions.run((manager) => this.bind(manager, identity));
+        return await this.bindAndOpen(identity, client);
       } catch (error) {
         if (!isDuplicateKey(error) || attempt >= ATTEMPTS) throw error;
       }
     }
+  }
+
+  /**
+   * The user bound to this WeChat user, bound or made now, and its session, in one transaction: no user or
+   * binding is left without the session. The openid of this app decides first; then the unionid (another app
+   * of the same open-platform account, or this one before it had a unionid). The unique (appid, openid) key
+   * settles two first logins at once: the loser rolls back, user and all, and reads the winner's binding.
+   */
+  private async bindAndOpen(identity: WechatIdentity, client: ClientInfo): Promise<WechatLogin> {
+    let bound: BoundUser | undefined;
+    const tokens = await this.sessions.openAfter(async (manager) => {
+      bound = await this.bind(manager, identity);
+      return { type: 'wechat', user: assertEnabled(bound.user), client };
+    });
+    return { tokens, userId: bound!.user.id, newUser: bound!.newUser };
   }
 
   /** In one transaction: the unionid learnt, a binding to the unionid's user, or a new user with its binding. */
@@ -119,6 +125,11 @@ export class WechatLoginService {
   private async userById(reader: Reader, id: number): Promise<User> {
     return reader.getRepository(User).findOneByOrFail({ id });
   }
+}
+
+function assertEnabled(user: User): User {
+  if (user.status !== USER_STATUS_NORMAL) throw new AppException('error.wechatUserDisabled');
+  return user;
 }
 
 /** WeChat now names a unionid the binding lacks (or names another one): it is recorded, for the apps to come. */

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type RevocationKind = 'session' | 'user';
+/** A session, every token of a user up to a moment, or one access token by its jti (api/v2's refresh). */
+export type RevocationKind = 'session' | 'user' | 'token';
 
 /**
  * The revocation log the guard's in-memory view is built from: a session, or
@@ -15,7 +16,7 @@ export class Revocation {
   @Column({ type: 'varchar', length: 16 })
   kind!: RevocationKind;
 
-  /** The session id, or the user id as a string. */
+  /** The session id, the user id as a string, or a token's jti. */
   @Column({ type: 'varchar', length: 64 })
   subject!: string;
 
