@@ -87,7 +87,10 @@ export class TicketController {
     return new Reply('query.success', await this.tickets.list(query));
   }
 
-  /** What every gateway polls: served from memory, serialised once per change, never a database query. */
+  /**
+   * What every gateway polls: served from memory, serialised once per change, never a database query. Valid
+   * requests are answered by TicketJwksRoute before Nest's pipeline; this method answers the others (refusals).
+   */
   @Get('jwks')
   @Public()
   @ApiOperation({
