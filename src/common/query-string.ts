@@ -10,6 +10,9 @@ const BRACKETED = /^([^[\]]+)\[(\d{0,4})\]$/;
  */
 export function parseQueryString(text: string): Record<string, string | string[]> {
   const parsed = parse(text);
+  // Without a bracket, literal or escaped, no key needs rewriting: Node's own result (null prototype, repeated
+  // keys as arrays) is the answer. Most requests take this way.
+  if (!text.includes('[') && !/%5b/i.test(text)) return parsed as Record<string, string | string[]>;
   const query: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of Object.entries(parsed)) {
     if (value === undefined) continue;
