@@ -2,7 +2,7 @@ import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './app.config';
@@ -14,7 +14,7 @@ import { AppException } from './common/app.exception';
 import { answerNodeRefusals, clientErrorHandler } from './common/client-error';
 import { registerGracefulClose } from './common/graceful-close';
 import { nestsDeeperThan } from './common/json-depth';
-import { createLogger, PinoNestLogger } from './common/logger';
+import { createLogger, lazyChildLoggerFactory, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
 import { createValidationPipe } from './common/validation';
@@ -41,6 +41,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // Fastify also takes a hop count, which its types omit.
     trustProxy: config.trustProxy as boolean | string,
     genReqId: requestId,
+    // A request's pino child is built only if the request writes a line.
+    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler: clientErrorHandler(renderers),

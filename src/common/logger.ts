@@ -95,3 +95,68 @@ export class PinoNestLogger implements LoggerService {
     }
   }
 }
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * A request's logger that becomes pino's child (with the request id bound) only when it writes a line: most
+ * requests log nothing, and a child with redaction costs a few microseconds to build. Levels are checked first,
+ * so a line below the level does not build it either.
+ */
+class LazyChildLogger {
+  private real?: Logger;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly childBindings: pino.Bindings,
+    private readonly options: pino.ChildLoggerOptions,
+  ) {}
+
+  private get logger(): Logger {
+    return (this.real ??= this.parent.child(this.childBindings, this.options));
+  }
+
+  get level(): string {
+    return this.real?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+  isLevelEnabled(level: string): boolean {
+    return this.real || this.options.level !== undefined ? this.logger.isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger {
+    return this.logger.child(bindings, options);
+  }
+  bindings(): pino.Bindings {
+    return this.logger.bindings();
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  private write(level: LogMethod, args: unknown[]): void {
+    if (this.isLevelEnabled(level)) (this.logger[level] as (...values: unknown[]) => void)(...args);
+  }
+}
+
+/** Fastify's childLoggerFactory: each request's logger, built lazily (see LazyChildLogger). */
+export function lazyChildLoggerFactory(logger: Logger, bindings: pino.Bindings, options: pino.ChildLoggerOptions): Logger {
+  return new LazyChildLogger(logger, bindings, options) as unknown as Logger;
+}
