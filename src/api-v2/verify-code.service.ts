@@ -117,6 +117,7 @@ export class VerifyCodeService {
   private async tooSoon(channel: VerifyChannel, destination: string, now: Date): Promise<AppException> {
     const row = await this.transactions.reader.getRepository(VerifyCode).findOneBy({ channel, destination });
     const wait = row ? Math.ceil((row.sentAt.getTime() + this.config.codeResendSeconds * 1000 - now.getTime()) / 1000) : 1;
-    return new AppException('error.verifyCodeTooSoon', { retryAfter: Math.max(1, wait) });
+    // In a burst the winner's send may be dated after this request began: never more than the resend interval.
+    return new AppException('error.verifyCodeTooSoon', { retryAfter: Math.min(this.config.codeResendSeconds, Math.max(1, wait)) });
   }
 }
