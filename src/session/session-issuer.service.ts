@@ -74,6 +74,11 @@ function revokedSession(session: Pick<Session, 'id' | 'type' | 'expiresAt'>): Re
 
 const refreshInvalid = () => new AppException('error.refreshInvalid');
 
+/** Whole seconds the session has left: the refresh TTL its tokens are answered with. */
+function secondsLeft(session: Pick<Session, 'expiresAt'>, now: Date): number {
+  return Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000));
+}
+
 /** Inserts without reading the row back: nothing of it is needed, and the read would cost a query. */
 async function insertSession(manager: EntityManager, row: QueryDeepPartialEntity<Session>): Promise<void> {
   await manager.createQueryBuilder().insert().into(Session).values(row).updateEntity(false).execute();
@@ -239,26 +244,9 @@ export class SessionIssuer {
       throw refreshInvalid();
     }
 
-    const nextToken = newRefreshToken();
-    await this.transactions.run(async (manager) => {
-      const rotated = await manager
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ rotatedAt: now })
-        .where({ tokenHash: presentedRow.tokenHash, rotatedAt: IsNull() })
-        .execute();
-      // Another request rotated this token between our read and this update: it won, this one loses quietly.
-      if (rotated.affected !== 1) throw new AppException('error.refreshRaced');
-      const advanced = await manager
-        .createQueryBuilder()
-        .update(Session)
-        .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
-        .where({ id: session.id, revokedAt: IsNull() })
-        .execute();
-      if (advanced.affected !== 1) throw refreshInvalid();
-      await insertRefreshToken(manager, nextToken, session.id, presentedRow.generation + 1, now);
-    });
-    return this.issue(user, session.id, nextToken, Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)), now);
+    // Another request rotated this token between our read and the update: it won, this one loses quietly.
+    const nextToken = await this.transactions.run((manager) => this.advance(manager, presentedRow, now, () => new AppException('error.refreshRaced')));
+    return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
   }
 
   /**
@@ -282,26 +270,36 @@ export class SessionIssuer {
       throw refreshInvalid();
     }
 
-    const nextToken = newRefreshToken();
-    await this.transactions.run(async (manager) => {
-      const rotated = await manager
-        .createQueryBuilder()
-        .update(RefreshToken)
-        .set({ rotatedAt: now })
-        .where({ tokenHash: current.tokenHash, rotatedAt: IsNull() })
-        .execute();
-      if (rotated.affected !== 1) throw refreshInvalid();
-      const advanced = await manager
-        .createQueryBuilder()
-        .update(Session)
-        .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
-        .where({ id: session.id, revokedAt: IsNull() })
-        .execute();
-      if (advanced.affected !== 1) throw refreshInvalid();
-      await insertRefreshToken(manager, nextToken, session.id, current.generation + 1, now);
+    const nextToken = await this.transactions.run(async (manager) => {
+      const next = await this.advance(manager, current, now, refreshInvalid);
       await this.revocations.revokeTokens(manager, [{ jti: token.jti, expiresAt: new Date(token.exp * 1000) }], now);
+      return next;
     });
-    return this.issue(user, session.id, nextToken, Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)), now);
+    return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
+  }
+
+  /**
+   * Rotates the session's current refresh token to a new one, in the caller's transaction. Of two requests
+   * with the same token exactly one gets past the conditional update; the other gets `lost()`.
+   */
+  private async advance(manager: EntityManager, current: RefreshToken, now: Date, lost: () => AppException): Promise<string> {
+    const rotated = await manager
+      .createQueryBuilder()
+      .update(RefreshToken)
+      .set({ rotatedAt: now })
+      .where({ tokenHash: current.tokenHash, rotatedAt: IsNull() })
+      .execute();
+    if (rotated.affected !== 1) throw lost();
+    const advanced = await manager
+      .createQueryBuilder()
+      .update(Session)
+      .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
+      .where({ id: current.sessionId, revokedAt: IsNull() })
+      .execute();
+    if (advanced.affected !== 1) throw refreshInvalid();
+    const nextToken = newRefreshToken();
+    await insertRefreshToken(manager, nextToken, current.sessionId, current.generation + 1, now);
+    return nextToken;
   }
 
   /** The tokens of a session opened or refreshed at `now`. */
