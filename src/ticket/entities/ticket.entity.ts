@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { ChangeTrackedEntity } from '../../database/audited.entity';
 
 export const TICKET_TYPES = ['JWT', 'JWT-SIGNER'] as const;
 export type TicketType = (typeof TICKET_TYPES)[number];
@@ -11,7 +12,7 @@ export type TicketAlg = (typeof TICKET_ALGS)[number];
  * here (RSASSA-PKCS1-v1_5 signatures are deterministic), with the private key stored encrypted.
  */
 @Entity({ name: 'api_ticket' })
-export class Ticket {
+export class Ticket extends ChangeTrackedEntity {
   @PrimaryGeneratedColumn({ type: 'int' })
   id!: number;
 
@@ -50,18 +51,6 @@ export class Ticket {
 
   @Column({ name: 'token_issued_at', type: 'datetime', precision: 3, nullable: true })
   tokenIssuedAt!: Date | null;
-
-  @Column({ name: 'create_by', type: 'int', nullable: true })
-  createBy!: number | null;
-
-  @CreateDateColumn({ name: 'create_time', type: 'datetime', precision: 3 })
-  createTime!: Date;
-
-  @Column({ name: 'update_by', type: 'int', nullable: true })
-  updateBy!: number | null;
-
-  @UpdateDateColumn({ name: 'update_time', type: 'datetime', precision: 3 })
-  updateTime!: Date;
 }
 
 /**
