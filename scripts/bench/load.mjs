@@ -1,24 +1,39 @@
-// Load runs with autocannon, CPU accounting on a shared machine, and the raw bcrypt baseline.
+// Load runs with wrk, CPU accounting on a shared machine, and the raw bcrypt baseline.
+import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
+import { requestScript, runWrk } from '../lib/wrk.mjs';
 import { runToEnd } from './children.mjs';
 import { baseEnv } from './servers.mjs';
-import { ADMIN, Failure, IDLE_TIMEOUT_MS, requireFromRoot, SETTINGS, sleep, tmpDir } from './settings.mjs';
+import { ADMIN, Failure, IDLE_TIMEOUT_MS, requireFromRoot, SETTINGS, sleep, tmpDir, wrkPath } from './settings.mjs';
 
-/** A discarded warm-up run, then the measured run with the same options, each starting on an idle server. */
-export async function load(server, opts, alsoOurs = []) {
-  const common = { pipelining: 1, timeout: 30, ...opts };
+/**
+ * A discarded warm-up run (unless warmup is false: the server is warm from an earlier round), then the
+ * measured run with the same options, each starting on an idle server. opts: url, connections, duration
+ * (s), headers, and method + body (sent through a Lua script written to the temp dir).
+ */
+export async function load(server, opts, alsoOurs = [], { warmup = true } = {}) {
+  const { url, connections, headers = {}, method = 'GET', body, duration = SETTINGS.duration } = opts;
+  let script;
+  let cliHeaders = headers;
+  if (method !== 'GET' || body !== undefined) {
+    script = path.join(tmpDir, `wrk-${randomBytes(4).toString('hex')}.lua`);
+    await fsp.writeFile(script, requestScript({ method, headers, body }));
+    cliHeaders = {};
+  }
+  const common = { wrk: wrkPath(), url, connections, headers: cliHeaders, script };
   await waitForIdle(server, alsoOurs);
-  await autocannon({ ...common, duration: SETTINGS.warmupSeconds });
-  // autocannon drops its connections at the end, but the server still finishes what they asked for
-  // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
-  await waitForIdle(server, alsoOurs);
+  if (warmup) {
+    await runWrk({ ...common, seconds: SETTINGS.warmupSeconds });
+    // wrk drops its connections at the end, but the server still finishes what they asked for
+    // (for the login: bcrypt compares that would occupy the thread pool at the start of the measured run).
+    await waitForIdle(server, alsoOurs);
+  }
   const usage = startCpuAccounting([server.pid, ...alsoOurs]);
   const serverTicksBefore = await cpuTicks(server.pid);
-  const result = await autocannon({ duration: SETTINGS.duration, ...common });
+  const result = await runWrk({ ...common, seconds: duration });
   const serverTicksAfter = await cpuTicks(server.pid);
   const serverCpuMs = serverTicksBefore === null || serverTicksAfter === null ? null : (serverTicksAfter - serverTicksBefore) * 10;
   return { ...result, otherCpu: await usage.othersShare(), serverCpuMs };
@@ -54,7 +69,7 @@ export async function waitForIdle(proc, alsoOurs = []) {
 }
 
 /** utime + stime of a process, in clock ticks, or null where /proc is not available. */
-async function cpuTicks(pid) {
+export async function cpuTicks(pid) {
   try {
     const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -72,25 +87,38 @@ export async function otherCpuLoad(server) {
   return usage.othersShare();
 }
 
+/** CPU time of this process's children that have exited and been waited for (wrk, the bcrypt run), in ms. */
+async function reapedChildrenMs() {
+  try {
+    const stat = await fsp.readFile('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Counts the machine's CPU time from now on and, at othersShare(), returns the share of all
- * CPUs used by processes other than this one and the given ones (ms of CPU `extraMs` are ours too,
- * e.g. a child that has exited). The machine is shared: this tells a slow run from a slow server.
+ * CPUs used by processes other than this one, its exited children (wrk) and the given ones.
+ * The machine is shared: this tells a slow run from a slow server.
  */
-function startCpuAccounting(pids) {
+export function startCpuAccounting(pids) {
   const machineBefore = machineCpu();
   const selfBefore = process.cpuUsage();
   const ticksBefore = Promise.all(pids.map(cpuTicks));
+  const reapedBefore = reapedChildrenMs();
   return {
-    async othersShare(extraMs = 0) {
+    async othersShare() {
       const machine = machineCpu();
       const self = process.cpuUsage(selfBefore);
       const before = await ticksBefore;
       const after = await Promise.all(pids.map(cpuTicks));
       const childrenMs = after.reduce((sum, ticks, i) => sum + (ticks ?? 0) - (before[i] ?? 0), 0) * 10;
+      const reapedMs = (await reapedChildrenMs()) - (await reapedBefore);
       const busyMs = machine.busy - machineBefore.busy;
       const allMs = machine.all - machineBefore.all;
-      const oursMs = (self.user + self.system) / 1000 + childrenMs + extraMs;
+      const oursMs = (self.user + self.system) / 1000 + childrenMs + reapedMs;
       return Math.max(0, busyMs - oursMs) / Math.max(1, allMs);
     },
   };
@@ -120,28 +148,34 @@ export function medianRun(runs) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-export function summarize(name, result, expectedStatus) {
-  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
-  const unexpected = Object.entries(statuses).filter(([code]) => Number(code) !== expectedStatus);
+/** A wrk run as a table row; wrk counts only non-2xx/3xx, so the exact status is checked once before (probe). */
+export function summarize(name, result) {
   const problems = [];
-  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx`);
-  if (result.non2xx === 0 && unexpected.length > 0) problems.push(`unexpected status ${unexpected.map(([c, n]) => `${c}×${n}`).join(' ')}`);
-  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-  if (result.requests.total === 0) problems.push('no completed requests');
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx/3xx`);
+  if (result.errors > 0) problems.push(`${result.errors} socket errors (${result.timeouts} timeouts)`);
+  if (result.requests === 0) problems.push('no completed requests');
   return {
     name,
-    rps: result.requests.mean,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    requests: result.requests.total,
+    rps: result.rps,
+    p50: result.p50,
+    p99: result.p99,
+    requests: result.requests,
     non2xx: result.non2xx,
     errors: result.errors,
-    statuses,
     problems,
     otherCpu: result.otherCpu,
+    command: result.command,
     /** CPU time the server process spent per completed request (Linux only): what the request path costs. */
-    cpuUsPerRequest: result.serverCpuMs === null || result.requests.total === 0 ? null : (result.serverCpuMs * 1000) / result.requests.total,
+    cpuUsPerRequest: result.serverCpuMs === null || result.requests === 0 ? null : (result.serverCpuMs * 1000) / result.requests,
   };
+}
+
+/** One request as the load run will send it: the status must be the expected one (wrk itself only counts non-2xx/3xx). */
+export async function probe(name, { url, method = 'GET', headers = {}, body }, expectedStatus) {
+  const response = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  if (response.status !== expectedStatus)
+    throw new Failure(`${name.replace(/\s+/g, ' ')}: expected ${expectedStatus}, got ${response.status}: ${text.slice(0, 500)}`);
 }
 
 /** bcrypt.compare in a separate process, at the login's concurrency, with a warm-up like the HTTP runs. */
@@ -164,7 +198,7 @@ async function run(ms) {
       const t0 = performance.now();
       if (!(await bcrypt.compare(password, hash))) throw new Error('compare returned false');
       const t1 = performance.now();
-      // Like autocannon: only what completes inside the window counts.
+      // Like wrk: only what completes inside the window counts.
       if (t1 <= end) latencies.push(t1 - t0);
     }
   };
@@ -185,7 +219,7 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
   if (code !== 0) throw new Failure(`The raw bcrypt run failed:\n${output}`);
   const result = JSON.parse(stdout);
   // Covers the child's whole life (hash and warm-up too), so it is a rougher figure than for the HTTP runs.
-  const otherCpu = await usage.othersShare(result.cpuMs);
+  const otherCpu = await usage.othersShare();
   return {
     name: 'raw bcrypt.compare (child process)',
     rps: result.rps,
@@ -194,7 +228,6 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
     requests: result.completed,
     non2xx: 0,
     errors: 0,
-    statuses: {},
     problems: result.completed === 0 ? ['no completed compares'] : [],
     otherCpu,
   };
