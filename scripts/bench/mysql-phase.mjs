@@ -1,6 +1,7 @@
-// The MySQL phase: database reads under load against a p99 target.
+// The MySQL phase: database reads under load against a p99 target, and refresh rotations.
 import mysql from 'mysql2/promise';
 import { createThrowawayServer, findServerBinary, redactUrl, serverVersion } from '../lib/mysql-server.mjs';
+import { measureRefresh } from './refresh.mjs';
 import { login, startApp } from './servers.mjs';
 import { BENCH_DATABASE, BENCH_ROLES, BENCH_USER, describeUrl, Failure, interrupted, P99_TARGET_MS, SETTINGS } from './settings.mjs';
 
@@ -64,6 +65,8 @@ export async function runMysqlPhase(measure, phase) {
   const roleRun = await measure(`mysql         GET ${rolePath}`, app.proc, get(rolePath), 200, options);
   const userRun = await measure(`mysql         GET /user/${phase.userId}`, app.proc, get(userPath), 200, options);
   phase.runs.push(roleRun, userRun);
+  phase.refresh = await measureRefresh(`mysql         POST /auth/session (${SETTINGS.refreshSessions} sessions rotating)`, app, options);
+  phase.runs.push(phase.refresh);
   phase.targets = [roleRun, userRun].map((run) => ({
     name: run.name.replace(/\s+/g, ' '),
     rps: run.rps,

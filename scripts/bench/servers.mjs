@@ -39,11 +39,25 @@ export async function startApp(database, description = describeDatabase()) {
     NODE_ENV: 'production',
   };
   // cwd is the temp dir so that a developer's .env (read by main.ts) cannot change what is measured.
-  const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
   const url = `http://127.0.0.1:${port}`;
   console.log(`Starting the identity server on ${url} (${description}) ...`);
+  const started = performance.now();
+  const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
   await waitUntilReady(proc, `${url}/health`, 'identity server');
-  return { proc, url };
+  /** From the spawn to the first 200 of GET /health, polled every 25 ms. */
+  const readyMs = performance.now() - started;
+  return { proc, url, readyMs };
+}
+
+/** VmRSS of a process in MB (/proc/<pid>/status), or null where /proc is not available. */
+export async function rssMb(pid) {
+  try {
+    const status = await fsp.readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? null : Number(kb) / 1024;
+  } catch {
+    return null;
+  }
 }
 
 /** A bare Fastify: GET /test answers a small JSON body; GET /v1/auth/jwks the given JWK Set text, as a gateway receives it. */
@@ -94,15 +108,20 @@ async function waitUntilReady(proc, url, name) {
     } catch {
       // Not listening yet.
     }
-    await sleep(200);
+    await sleep(25);
   }
   throw new Failure(`The ${name} did not answer 200 on ${url} within ${READY_TIMEOUT_MS / 1000} s.\n${childOutput(proc)}`);
 }
 
 export async function login(baseUrl) {
+  return (await openSession(baseUrl)).accessToken;
+}
+
+/** POST /auth/login as the administrator: the access token and the refresh token (header, equal to the cookie). */
+export async function openSession(baseUrl, userAgent) {
   const response = await fetch(`${baseUrl}/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(userAgent ? { 'user-agent': userAgent } : {}) },
     body: JSON.stringify(ADMIN),
   });
   const text = await response.text();
@@ -114,7 +133,9 @@ export async function login(baseUrl) {
   const token = header.replace(/^Bearer /, '');
   const bodyToken = JSON.parse(text)?.data?.token;
   if (!token || token !== bodyToken) throw new Failure(`POST /auth/login: no access token, or header and body differ: ${header} / ${text}`);
-  return token;
+  const refreshToken = response.headers.get('x-refresh-token');
+  if (!refreshToken) throw new Failure('POST /auth/login: no X-Refresh-Token header');
+  return { accessToken: token, refreshToken };
 }
 
 /** A JWT ticket for BENCH_GATEWAY, through the API; answers the gateway's JWKS text, which must list its key. */
