@@ -1,14 +1,17 @@
-// `npm run bench` (scripts/bench/main.mjs): build the app, start it next to a bare Fastify server and
-// compare their throughput with autocannon (GET /test, and GET /v1/auth/jwks against the same JWK Set
-// served by bare Fastify), then compare the login endpoint
-// with raw bcrypt.compare at the same cost. Then, on MySQL, load the database
-// reads GET /role/list (a page of 10) and GET /user/{uid} against a p99 target:
-// on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server when one is
-// installed (skipped otherwise).
+// `npm run bench` (scripts/bench/main.mjs): build the app, start it (HS256, RS256, ES256) next to a bare
+// Fastify server and compare their throughput with wrk, one thread (GET /test and GET /health against bare
+// GET /test, RS256/ES256 tokens against HS256 ones on the same server, GET /v1/auth/jwks against the same JWK Set
+// served by bare Fastify), then the login endpoint with raw bcrypt.compare at the same cost, then refresh
+// rotations (BENCH_REFRESH_SESSIONS sessions in closed loops), and the server's RSS and start-to-ready time.
+// Then, on MySQL, the refresh rotations again and the database reads GET /role/list (a page of 10) and
+// GET /user/{uid} against a p99 target: on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server
+// when one is installed (skipped otherwise). wrk (Debian package `wrk`) is required: without it the bench stops.
 //
 //   BENCH_DURATION=10            seconds per measured run (after a 2 s warm-up)
-//   BENCH_ROUNDS=5               alternating rounds of the GET /test comparison (medians are reported)
-//   BENCH_ROUND_DURATION=5       seconds measured per round
+//   BENCH_ROUNDS=5               alternating rounds of the paired comparisons (medians are reported)
+//   BENCH_ROUND_DURATION=4       seconds measured per round (a 2 s warm-up before each contender's first round)
+//   BENCH_REFRESH_SESSIONS=50    sessions rotating their refresh tokens in closed loops
+//   BENCH_REFRESH_DURATION=10    seconds of the refresh measurement (after a 2 s warm-up)
 //   BENCH_CONNECTIONS=50         connections for the GET runs
 //   BENCH_LOGIN_CONNECTIONS=8    connections for POST /auth/login, and in-flight compares for raw bcrypt
 //   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
@@ -19,10 +22,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MysqlServerError } from '../lib/mysql-server.mjs';
 import { children, lastLines, stop } from './children.mjs';
-import { load, medianOf, medianRun, otherCpuLoad, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
+import { load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
+import { measureRefresh } from './refresh.mjs';
 import { printReport, writeResults } from './report.mjs';
-import { build, createBenchTicket, login, mainDatabase, startApp, startBareFastify } from './servers.mjs';
+import { build, createBenchTicket, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
 import {
   ADMIN,
   BENCH_GATEWAY,
@@ -35,13 +39,17 @@ import {
   SETTINGS,
   TARGETS,
   tmpDir,
+  wrkPath,
 } from './settings.mjs';
 
 async function main() {
+  console.log(`Load generator: ${wrkPath()} (one thread; autocannon saturates below these servers on a small machine)`);
   await build();
   await createTmpDir();
 
   const app = await startApp(mainDatabase());
+  await waitForIdle(app.proc);
+  const memory = { readyMs: app.readyMs, idleMb: await rssMb(app.proc.pid), afterLoadMb: null };
   const rsApp = await startApp(
     {
       ...mainDatabase(),
@@ -52,8 +60,19 @@ async function main() {
     },
     `${describeDatabase()}, JWT_ALG=RS256`,
   );
+  const esApp = await startApp(
+    {
+      ...mainDatabase(),
+      SQLITE_PATH: path.join(tmpDir, 'bench-es256.sqlite'),
+      JWT_ALG: 'ES256',
+      JWT_ACCEPT_HS256: 'true',
+      KEY_ENCRYPTION_SECRET: randomBytes(48).toString('base64url'),
+    },
+    `${describeDatabase()}, JWT_ALG=ES256`,
+  );
   const token = await login(app.url);
   const rsToken = await login(rsApp.url);
+  const esToken = await login(esApp.url);
   const jwksBody = await createBenchTicket(app.url, token);
   const bare = await startBareFastify(jwksBody);
 
@@ -63,9 +82,10 @@ async function main() {
 
   const runs = [];
   /** alsoOurs: pids working for the server (the MySQL server), not counted as "others CPU". */
-  const measure = async (name, server, opts, expectedStatus, { alsoOurs = [], database = describeDatabase(), keep = true } = {}) => {
+  const measure = async (name, server, opts, expectedStatus, { alsoOurs = [], database = describeDatabase(), keep = true, warmup = true } = {}) => {
+    await probe(name, opts, expectedStatus);
     process.stdout.write(`  ${name} ... `);
-    const run = { ...summarize(name, await load(server, opts, alsoOurs), expectedStatus), database };
+    const run = { ...summarize(name, await load(server, opts, alsoOurs, { warmup })), database };
     console.log(`${run.rps.toFixed(1)} req/s${run.problems.length ? `  (${run.problems.join(', ')})` : ''}`);
     if (keep) runs.push(run);
     return run;
@@ -75,7 +95,7 @@ async function main() {
   // two runs made back to back, in alternating order, round after round, and reported as the median of
   // the rounds' ratios. Each server is reported by its median round.
   console.log(
-    `\nLoad runs (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; GET /test in ${SETTINGS.rounds} rounds of back-to-back pairs, ${SETTINGS.roundSeconds} s each):`,
+    `\nLoad runs with wrk -t1 (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; the pairs in ${SETTINGS.rounds} rounds, back to back, ${SETTINGS.roundSeconds} s each, warm-up before the first round only):`,
   );
   const contenders = {
     bare: { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
@@ -98,6 +118,31 @@ async function main() {
       opts: { url: `${rsApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
       status: 204,
     },
+    es: {
+      name: 'identity      GET /test (ES256 token)',
+      proc: esApp.proc,
+      opts: { url: `${esApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${esToken}` } },
+      status: 204,
+    },
+    esServerHs: {
+      name: 'identity      GET /test (HS256 token, ES256 server)',
+      proc: esApp.proc,
+      opts: { url: `${esApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
+      status: 204,
+    },
+    // There is no database-free liveness route (GET /health/live): GET /health probes the database on every call.
+    health: {
+      name: 'identity      GET /health (probes the DB; no DB-free liveness route)',
+      proc: app.proc,
+      opts: { url: `${app.url}/health`, connections: SETTINGS.connections },
+      status: 200,
+    },
+    bareHealth: {
+      name: 'bare Fastify  GET /test (against GET /health)',
+      proc: bare.proc,
+      opts: { url: `${bare.url}/test`, connections: SETTINGS.connections },
+      status: 200,
+    },
     // What every API gateway polls: served from memory, against bare Fastify sending the same JWK Set text.
     jwks: {
       name: 'identity      GET /v1/auth/jwks',
@@ -113,7 +158,13 @@ async function main() {
     },
   };
   /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
-  const pairs = { test: ['hs', 'bare'], rs256: ['rs', 'rsServerHs'], jwks: ['jwks', 'bareJwks'] };
+  const pairs = {
+    test: ['hs', 'bare'],
+    health: ['health', 'bareHealth'],
+    rs256: ['rs', 'rsServerHs'],
+    es256: ['es', 'esServerHs'],
+    jwks: ['jwks', 'bareJwks'],
+  };
   const rounds = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
   const pairRatios = Object.fromEntries(Object.keys(pairs).map((key) => [key, []]));
   for (let round = 1; round <= SETTINGS.rounds; round++) {
@@ -124,7 +175,7 @@ async function main() {
       for (const key of sides) {
         const contender = contenders[key];
         const opts = { ...contender.opts, duration: SETTINGS.roundSeconds };
-        rounds[key].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false }));
+        rounds[key].push(await measure(`${contender.name} #${round}`, contender.proc, opts, contender.status, { keep: false, warmup: round === 1 }));
       }
       const [numerator, denominator] = pairs[pairKey].map((key) => rounds[key].at(-1));
       pairRatios[pairKey].push(ratio(numerator, denominator));
@@ -136,7 +187,7 @@ async function main() {
   }
   await stop(bare.proc);
   await stop(rsApp.proc);
-  await measure('identity      GET /health', app.proc, { url: `${app.url}/health`, connections: SETTINGS.connections }, 200);
+  await stop(esApp.proc);
 
   // One after the other, each alone on the machine: both are CPU-bound on the same thread pool size.
   await waitForIdle(app.proc);
@@ -156,10 +207,27 @@ async function main() {
     },
     200,
   );
+  const refreshRun = await measureRefresh(`identity      POST /auth/session (${SETTINGS.refreshSessions} sessions rotating)`, app, {
+    database: describeDatabase(),
+  });
+  runs.push(refreshRun);
+  memory.afterLoadMb = await rssMb(app.proc.pid);
   await stop(app.proc);
 
   // A failure here still leaves the figures above to report.
-  const mysqlPhase = { skipped: null, error: null, origin: null, url: null, version: null, roles: null, userId: null, app: null, runs: [], targets: [] };
+  const mysqlPhase = {
+    skipped: null,
+    error: null,
+    origin: null,
+    url: null,
+    version: null,
+    roles: null,
+    userId: null,
+    app: null,
+    runs: [],
+    targets: [],
+    refresh: null,
+  };
   try {
     await runMysqlPhase(measure, mysqlPhase);
   } catch (error) {
@@ -178,12 +246,24 @@ async function main() {
       rounds: pairRatios.test,
       target: TARGETS.test,
     },
+    health: {
+      name: 'GET /health (probes the DB; no DB-free liveness route) / bare Fastify GET /test, median of paired rounds',
+      value: medianOf(pairRatios.health),
+      rounds: pairRatios.health,
+      target: TARGETS.health,
+    },
     login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
     rs256: {
       name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds',
       value: medianOf(pairRatios.rs256),
       rounds: pairRatios.rs256,
       target: TARGETS.rs256,
+    },
+    es256: {
+      name: 'GET /test ES256 token / HS256 token, same server, median of paired rounds',
+      value: medianOf(pairRatios.es256),
+      rounds: pairRatios.es256,
+      target: TARGETS.es256,
     },
     jwks: {
       name: 'GET /v1/auth/jwks / bare Fastify (same JWK Set), median of paired rounds',
@@ -193,8 +273,9 @@ async function main() {
     },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
-  printReport(runs, ratios, failed, busy, mysqlPhase);
-  const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase);
+  const extra = { memory, refresh: [refreshRun, ...(mysqlPhase.refresh ? [mysqlPhase.refresh] : [])] };
+  printReport(runs, ratios, failed, busy, mysqlPhase, extra);
+  const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase, extra);
   console.log(`\nResults: ${resultsFile}`);
   if (failed.some((run) => !mysqlPhase.runs.includes(run))) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
   if (mysqlPhase.app && (mysqlPhase.error || failed.some((run) => mysqlPhase.runs.includes(run)))) {

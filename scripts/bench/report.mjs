@@ -2,10 +2,38 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { BUSY_WARNING, describeDatabase, SETTINGS } from './settings.mjs';
+import { BUSY_WARNING, describeDatabase, MEMORY_TARGET, REFRESH_TARGET, SETTINGS } from './settings.mjs';
 
-export function printReport(runs, ratios, failed, busy, mysqlPhase) {
-  const header = ['Run', 'req/s (mean)', 'p50 ms', 'p99 ms', 'requests', 'server CPU µs/req', 'non-2xx', 'errors', 'others CPU'];
+/** Refresh runs against their targets: rotations/s everywhere, the p99 on MySQL/MariaDB. */
+export function refreshTargets(refreshRuns) {
+  return refreshRuns.map((run) => {
+    const onMysql = run.database.startsWith('mysql');
+    const ok = run.problems.length === 0;
+    return {
+      name: run.name.replace(/\s+/g, ' '),
+      database: run.database,
+      rotationsPerSecond: run.rps,
+      p50: run.p50,
+      p99: run.p99,
+      targetRotationsPerSecond: REFRESH_TARGET.rotationsPerSecond,
+      targetP99Ms: onMysql ? REFRESH_TARGET.p99Ms : null,
+      meetsTarget: ok ? run.rps >= REFRESH_TARGET.rotationsPerSecond && (!onMysql || run.p99 < REFRESH_TARGET.p99Ms) : null,
+    };
+  });
+}
+
+/** RSS and start-to-ready time against their targets. */
+export function memoryTargets({ readyMs, idleMb, afterLoadMb }) {
+  const row = (name, value, target, unit) => ({ name, value, target, unit, meetsTarget: value === null ? null : value <= target });
+  return [
+    row('RSS idle after start (VmRSS)', idleMb, MEMORY_TARGET.idleMb, 'MB'),
+    row('RSS after the load runs (VmRSS)', afterLoadMb, MEMORY_TARGET.afterLoadMb, 'MB'),
+    row('start to ready (spawn to first 200 of GET /health)', readyMs, MEMORY_TARGET.readyMs, 'ms'),
+  ];
+}
+
+export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, refresh }) {
+  const header = ['Run', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'server CPU µs/req', 'non-2xx', 'errors', 'others CPU'];
   const rows = runs.map((r) => [
     r.name,
     r.rps.toFixed(r.rps < 100 ? 2 : 1),
@@ -29,6 +57,17 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase) {
     const mark = value === null ? 'no figure (failed run)' : value >= target ? 'ok' : 'BELOW TARGET';
     const perRound = rounds ? `  rounds: ${rounds.map((r) => (r === null ? 'n/a' : r.toFixed(2))).join(' ')}` : '';
     console.log(`${name} = ${value === null ? 'n/a' : value.toFixed(2)} (target >= ${target.toFixed(2)})  ${mark}${perRound}`);
+  }
+  for (const t of refreshTargets(refresh)) {
+    const mark = t.meetsTarget === null ? 'no figure (failed run)' : t.meetsTarget ? 'ok' : 'BELOW TARGET';
+    const p99Target = t.targetP99Ms === null ? '' : `, p99 < ${t.targetP99Ms} ms`;
+    console.log(
+      `Refresh on ${t.database}: ${t.rotationsPerSecond.toFixed(0)} rotations/s, p50 ${fmtMs(t.p50)} ms, p99 ${fmtMs(t.p99)} ms (target >= ${t.targetRotationsPerSecond}/s${p99Target})  ${mark}`,
+    );
+  }
+  for (const t of memoryTargets(memory)) {
+    const mark = t.meetsTarget === null ? 'no figure' : t.meetsTarget ? 'ok' : 'ABOVE TARGET';
+    console.log(`${t.name} = ${t.value === null ? 'n/a' : `${t.value.toFixed(0)} ${t.unit}`} (target <= ${t.target} ${t.unit})  ${mark}`);
   }
   if (mysqlPhase.skipped) {
     console.log(`MySQL phase skipped: ${mysqlPhase.skipped}`);
@@ -59,12 +98,12 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase) {
     );
   }
   console.log(
-    `${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, pipelining 1, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`,
+    `wrk -t1, ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s (paired rounds ${SETTINGS.roundSeconds} s); refresh: ${SETTINGS.refreshSessions} sessions, ${SETTINGS.refreshSeconds} s (Node driver, keep-alive)`,
   );
-  for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}; statuses ${JSON.stringify(run.statuses)}`);
+  for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}`);
 }
 
-export async function writeResults(runs, ratios, failed, busy, mysqlPhase) {
+export async function writeResults(runs, ratios, failed, busy, mysqlPhase, { memory, refresh }) {
   const file = path.join(os.tmpdir(), `identity-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const results = {
     date: new Date().toISOString(),
@@ -75,14 +114,20 @@ export async function writeResults(runs, ratios, failed, busy, mysqlPhase) {
     bcryptRounds: SETTINGS.bcryptRounds,
     database: SETTINGS.databaseUrl ? 'mysql' : 'sqlite',
     otherCpuLoad: busy,
+    loadGenerator: 'wrk -t1 --latency',
     settings: {
       duration: SETTINGS.duration,
+      rounds: SETTINGS.rounds,
+      roundDuration: SETTINGS.roundSeconds,
+      refreshSessions: SETTINGS.refreshSessions,
+      refreshDuration: SETTINGS.refreshSeconds,
       warmup: SETTINGS.warmupSeconds,
       connections: SETTINGS.connections,
       loginConnections: SETTINGS.loginConnections,
-      pipelining: 1,
     },
     runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
+    refresh: refreshTargets(refresh),
+    memory: { ...memory, targets: memoryTargets(memory) },
     ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value !== null && r.value >= r.target }])),
     mysql: {
       skipped: mysqlPhase.skipped,
@@ -100,4 +145,4 @@ export async function writeResults(runs, ratios, failed, busy, mysqlPhase) {
   return file;
 }
 
-const fmtMs = (ms) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
+const fmtMs = (ms) => (ms === null ? 'n/a' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));
