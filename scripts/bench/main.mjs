@@ -238,6 +238,8 @@ async function main() {
     if (mysqlPhase.app) await stop(mysqlPhase.app.proc);
     await mysqlServer.stop();
   }
+  // In the table and among the failed runs like the MySQL phase's wrk runs.
+  if (mysqlPhase.refresh) runs.push(mysqlPhase.refresh);
 
   const ratios = {
     test: {
