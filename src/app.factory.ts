@@ -35,6 +35,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   // Filled as the routes are registered (app.init()): each route's family, and the path prefixes of the families.
   const renderers = new RendererRegistry();
   const adapter = new FastifyAdapter({
+    // No Nest middleware (no configure(consumer), no app.use()): without @fastify/middie no request pays for
+    // its onRequest hook that finds nothing to run.
+    skipMiddie: true,
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimitBytes,
@@ -61,7 +64,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
 
-  await app.register(fastifyCookie);
+  // Cookies are parsed only where a route reads them (the v1 refresh token, see refreshCookie()), not in an
+  // onRequest hook every request pays for; setting them works as before.
+  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route is registered: each route gets its family's success renderer as it is.
   renderers.attach(fastify);

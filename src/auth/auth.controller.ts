@@ -120,6 +120,7 @@ export class AuthController {
 @ApiTags('Default')
 @Controller()
 export class TokenCheckController {
+  /** Valid tokens are answered by TokenCheckRoute before Nest's pipeline; the others meet the global guard's refusals here. */
   @Get('test')
   @Scopes()
   @HttpCode(204)

@@ -64,8 +64,11 @@ export function refreshHeader(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value.trim() : undefined;
 }
 
+/** The cookies are parsed here, on the routes that take the refresh token, rather than for every request. */
 export function refreshCookie(request: FastifyRequest): string | undefined {
-  const value = request.cookies?.[REFRESH_COOKIE];
+  const header = request.headers.cookie;
+  const cookies = request.cookies ?? (header ? request.server.parseCookie(header) : undefined);
+  const value = cookies?.[REFRESH_COOKIE];
   return value && value.length > 0 ? value : undefined;
 }
 
