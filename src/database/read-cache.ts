@@ -84,10 +84,17 @@ export class ReadCaches implements EntitySubscriberInterface {
   }
 
   forTable<K, V>(table: string): ReadCache<K, V> {
+    return this.forTables<K, V>([table]);
+  }
+
+  /** A cache of answers that join several tables: a write to any of them empties it. */
+  forTables<K, V>(tables: readonly string[]): ReadCache<K, V> {
     const cache = new ReadCache<K, V>(this.config.readCacheTtlMs, MAX_ENTRIES);
-    const caches = this.byTable.get(table) ?? [];
-    caches.push(cache as ReadCache<unknown, unknown>);
-    this.byTable.set(table, caches);
+    for (const table of tables) {
+      const caches = this.byTable.get(table) ?? [];
+      caches.push(cache as ReadCache<unknown, unknown>);
+      this.byTable.set(table, caches);
+    }
     return cache;
   }
 

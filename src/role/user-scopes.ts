@@ -1,6 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { ReadCache, ReadCaches } from '../database/read-cache';
 import { Reader, Transactions } from '../database/transactions';
-import { Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
+import { ROLE_STATUS_NORMAL } from './entities/role.entity';
+
+/** Every table a user's scopes are read from: a write to any of them empties the cache of scopes. */
+const SCOPE_TABLES = ['sys_user_role', 'sys_role', 'sys_role_permission', 'sys_permission'] as const;
+
+/** Hand-written (database/sql.ts): it runs on every refresh and login, where the query builder cost more than the query. */
+const SCOPES_OF_USER = `SELECT DISTINCT rp.permission_code AS code
+  FROM sys_user_role ur
+  JOIN sys_role r ON r.role_id = ur.role_id AND r.status = ?
+  JOIN sys_role_permission rp ON rp.role_id = r.role_id
+  WHERE ur.user_id = ?`;
 
 /**
  * The permission codes of the user's enabled roles: what its next token's `scope` claim carries.
@@ -8,25 +19,30 @@ import { Role, ROLE_STATUS_NORMAL } from './entities/role.entity';
  * plain functions over a Reader, call it directly, services through UserScopes.
  */
 export async function scopesOfUser(reader: Reader, userId: number): Promise<string[]> {
-  const rows = await reader
-    .getRepository(Role)
-    .createQueryBuilder('role')
-    .innerJoin('sys_user_role', 'ur', 'ur.role_id = role.role_id')
-    .innerJoin('sys_role_permission', 'rp', 'rp.role_id = role.role_id')
-    .select('DISTINCT rp.permission_code', 'code')
-    .where('ur.user_id = :userId', { userId })
-    .andWhere('role.status = :status', { status: ROLE_STATUS_NORMAL })
-    .getRawMany<{ code: string }>();
+  const rows = await reader.query<Array<{ code: string }>>(SCOPES_OF_USER, [ROLE_STATUS_NORMAL, userId]);
   return rows.map((row) => row.code).sort();
 }
 
-/** What the roles of a user hold, for the services outside role/ (sessions signing a token, /user/info). */
+/**
+ * What the roles of a user hold, for the services outside role/ (sessions signing a token, /user/info).
+ * Outside a transaction the answer is cached: a role change on this instance empties the cache at once,
+ * one on another instance shows here within READ_CACHE_TTL_MS.
+ */
 @Injectable()
 export class UserScopes {
-  constructor(private readonly transactions: Transactions) {}
+  private readonly cache: ReadCache<number, readonly string[]>;
+
+  constructor(
+    private readonly transactions: Transactions,
+    caches: ReadCaches,
+  ) {
+    this.cache = caches.forTables(SCOPE_TABLES);
+  }
 
   /** Inside a transaction, pass its manager: the reader would wait for that very transaction on SQLite. */
-  of(userId: number, reader: Reader = this.transactions.reader): Promise<string[]> {
-    return scopesOfUser(reader, userId);
+  async of(userId: number, reader?: Reader): Promise<string[]> {
+    if (reader) return scopesOfUser(reader, userId);
+    const scopes = await this.cache.get(userId, () => scopesOfUser(this.transactions.reader, userId));
+    return [...scopes];
   }
 }
