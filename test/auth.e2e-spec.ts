@@ -2,7 +2,6 @@ import { decodeJwt, jwtVerify } from 'jose';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { IsNull } from 'typeorm';
 import { RefreshToken } from '../src/session/entities/refresh-token.entity';
 import { Session } from '../src/session/entities/session.entity';
 import { User } from '../src/user/entities/user.entity';
@@ -250,11 +249,14 @@ for (const database of testDatabases()) {
         assert.equal((await checkToken(t, accessToken)).status, 204);
 
         const session = await t.dataSource.getRepository(Session).findOneByOrFail({ id: decodeJwt(accessToken).sid as string });
-        assert.equal(session.rotation, 1);
-        const current = await t.dataSource.getRepository(RefreshToken).findBy({ sessionId: session.id, rotatedAt: IsNull() });
+        // The login's token, then its successor (generation 1): the current token is the one without a successor.
+        const tokens = await t.dataSource.getRepository(RefreshToken).find({ where: { sessionId: session.id }, order: { generation: 'ASC' } });
         assert.deepEqual(
-          current.map((row) => row.tokenHash),
-          [sha256(refreshToken)],
+          tokens.map((row) => [row.tokenHash, row.generation]),
+          [
+            [sha256(first.refreshToken), 0],
+            [sha256(refreshToken), 1],
+          ],
         );
         // The new refresh token works in turn.
         assert.equal((await refresh(t, refreshToken)).status, 204);

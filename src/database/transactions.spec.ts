@@ -87,4 +87,26 @@ describe('Transactions and afterCommit', () => {
     await assert.rejects(transactions.reader.getRepository(Item).createQueryBuilder().insert().values({ id: 200 }).execute(), WriteOutsideTransactionError);
     assert.equal(await count(), before);
   });
+
+  it('writes one statement as its own transaction, answering the rows it changed, outside any open transaction', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let rolledBack = false;
+    const failing = transactions
+      .run(async (manager) => {
+        await manager.query('INSERT INTO item (id) VALUES (300)');
+        await held;
+        throw new Error('roll back');
+      })
+      .catch(() => (rolledBack = true));
+    // Sent while that transaction is open: it waits, so it neither joins nor is rolled back with it.
+    const written = transactions.write('INSERT INTO item (id) VALUES (301)', []);
+    release();
+    await failing;
+    assert.equal(rolledBack, true);
+    assert.equal(await written, 1);
+    assert.deepEqual(await dataSource.query('SELECT id FROM item WHERE id IN (300, 301)'), [{ id: 301 }]);
+    assert.equal(await transactions.write('DELETE FROM item WHERE id = ?', [999]), 0, 'no row matched');
+    await assert.rejects(transactions.write('SELECT 1', []), /a write statement/);
+  });
 });

@@ -24,6 +24,8 @@ export type ReadRepository<E extends ObjectLiteral> = Pick<
 /** Reads, outside a transaction (`Transactions.reader`) or inside one (its EntityManager is a Reader too). */
 export interface Reader {
   getRepository<E extends ObjectLiteral>(target: EntityTarget<E>): ReadRepository<E>;
+  /** A hand-written SELECT (see database/sql.ts): its rows, as the driver answers them. */
+  query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T>;
 }
 
 /** Statements a read may send; anything else is a write that belongs in Transactions.run. */
@@ -118,6 +120,26 @@ export class Transactions {
       }
     }
     return result;
+  }
+
+  /**
+   * One write statement, which is a transaction by itself (autocommit): for a write that a single statement
+   * can make whole, such as a refresh rotation's conditional INSERT, a round trip to BEGIN and one to COMMIT
+   * are two thirds of its cost on MySQL. Answers the rows it changed. Not retried: a statement that lost a
+   * deadlock lost its race, which is the caller's to answer.
+   */
+  async write(sql: string, parameters: unknown[]): Promise<number> {
+    if (READ_STATEMENT.test(sql)) throw new Error('Transactions.write takes a write statement');
+    if (this.lock) return this.lock.exclusive(() => this.affectedRows(this.dataSource.createQueryRunner(), sql, parameters));
+    return this.affectedRows(this.dataSource.createQueryRunner(), sql, parameters);
+  }
+
+  private async affectedRows(runner: QueryRunner, sql: string, parameters: unknown[]): Promise<number> {
+    try {
+      return (await runner.query(sql, parameters, true)).affected ?? 0;
+    } finally {
+      await runner.release();
+    }
   }
 
   private async withRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -11,9 +11,12 @@ import { constantTimeEquals, hashToken, looksLikeRefreshToken, newRefreshToken }
 import { RevocationService, RevokedSession } from '../security/revocation.service';
 import { TokenService } from '../security/token.service';
 import { User, USER_STATUS_NORMAL } from '../user/entities/user.entity';
+import { isDuplicateKey, driverErrorCode } from '../database/db-errors';
+import { execute, sqlDateTime } from '../database/sql';
 import type { ClientInfo } from './client-info';
 import { SessionConfig, sessionConfig } from './session.config';
 import { RefreshToken } from './entities/refresh-token.entity';
+import { CurrentRefreshToken, findCurrentRefresh, findPresentedRefresh, INSERT_SUCCESSOR } from './refresh-rows';
 import { isMintedType, LoginSessionType, MintedSessionType, RevokeReason, Session } from './entities/session.entity';
 
 /** A user who has shown who it is, in its family's way: a password, a partner's ticket, a verification code. */
@@ -159,9 +162,7 @@ export class SessionIssuer {
       type: request.type,
       ip: client.ip,
       userAgent: client.userAgent,
-      rotation: 0,
       createdAt: now,
-      lastUsedAt: now,
       expiresAt: new Date(now.getTime() + lifetimeSeconds * 1000),
       revokedAt: null,
       revokeReason: null,
@@ -183,9 +184,7 @@ export class SessionIssuer {
         type: request.type,
         ip: client.ip,
         userAgent: client.userAgent,
-        rotation: 0,
         createdAt: new Date(now),
-        lastUsedAt: new Date(now),
         expiresAt: new Date(request.expiresAt * 1000),
         subject: request.subject,
         audience: request.audience,
@@ -219,33 +218,37 @@ export class SessionIssuer {
     if (!copies.every((copy) => constantTimeEquals(copy!, token))) throw new AppException('error.refreshMismatch');
     if (!looksLikeRefreshToken(token)) throw refreshInvalid();
 
-    const presentedRow = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
-    if (!presentedRow) throw refreshInvalid();
-    const session = await this.transactions.reader.getRepository(Session).findOneBy({ id: presentedRow.sessionId });
+    const found = await findPresentedRefresh(this.transactions.reader, hashToken(token));
     const now = new Date();
-    if (!session || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
+    if (!found || found.session.revokedAt || found.session.expiresAt <= now) throw refreshInvalid();
+    const { session, user } = found;
 
     if (session.userAgent !== client.userAgent || (this.config.bindIp && session.ip !== client.ip)) {
       await this.revoke(session.id, 'client_mismatch');
       throw new AppException('error.sessionBinding');
     }
-    if (presentedRow.rotatedAt) {
+    if (found.token.rotatedAt) {
       // The same client sending one token twice within moments is a race it lost (parallel tabs or
       // retries), not theft: refuse it without ending the session the winner was just given.
-      if (now.getTime() - presentedRow.rotatedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000) {
+      if (now.getTime() - found.token.rotatedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000) {
         throw new AppException('error.refreshRaced');
       }
       await this.revoke(session.id, 'refresh_reuse');
       throw new AppException('error.refreshReused');
     }
-    const user = session.userId === null ? null : await this.transactions.reader.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {
       await this.revoke(session.id, 'disabled');
       throw refreshInvalid();
     }
 
-    // Another request rotated this token between our read and the update: it won, this one loses quietly.
-    const nextToken = await this.transactions.run((manager) => this.advance(manager, presentedRow, now, () => new AppException('error.refreshRaced')));
+    // One statement, its own transaction. Another request that rotated this token between our read and
+    // the insert won; this one loses quietly.
+    const nextToken = await this.advance(
+      (sql, parameters) => this.transactions.write(sql, parameters),
+      found.token,
+      now,
+      () => new AppException('error.refreshRaced'),
+    );
     return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
   }
 
@@ -262,7 +265,7 @@ export class SessionIssuer {
     const now = new Date();
     if (!session || !types.includes(session.type as LoginSessionType) || session.revokedAt || session.expiresAt <= now) throw refreshInvalid();
     if (session.userId === null || String(session.userId) !== token.sub) throw refreshInvalid();
-    const current = await reader.getRepository(RefreshToken).findOneBy({ sessionId: session.id, rotatedAt: IsNull() });
+    const current = await findCurrentRefresh(reader, session.id);
     if (!current || token.iat_ms === undefined || current.createdAt.getTime() !== token.iat_ms) throw refreshInvalid();
     const user = await reader.getRepository(User).findOneBy({ id: session.userId });
     if (!user || user.status !== USER_STATUS_NORMAL) {
@@ -271,7 +274,7 @@ export class SessionIssuer {
     }
 
     const nextToken = await this.transactions.run(async (manager) => {
-      const next = await this.advance(manager, current, now, refreshInvalid);
+      const next = await this.advance((sql, parameters) => execute(manager, sql, parameters), current, now, refreshInvalid);
       await this.revocations.revokeTokens(manager, [{ jti: token.jti, expiresAt: new Date(token.exp * 1000) }], now);
       return next;
     });
@@ -279,26 +282,27 @@ export class SessionIssuer {
   }
 
   /**
-   * Rotates the session's current refresh token to a new one, in the caller's transaction. Of two requests
-   * with the same token exactly one gets past the conditional update; the other gets `lost()`.
+   * Rotates the session's refresh token `current` to its successor, by `write` (alone or in the caller's
+   * transaction). Of two requests with the same token exactly one writes the successor (a unique key); the
+   * other gets `lost()`. A session revoked or expired since it was read gets no successor.
    */
-  private async advance(manager: EntityManager, current: RefreshToken, now: Date, lost: () => AppException): Promise<string> {
-    const rotated = await manager
-      .createQueryBuilder()
-      .update(RefreshToken)
-      .set({ rotatedAt: now })
-      .where({ tokenHash: current.tokenHash, rotatedAt: IsNull() })
-      .execute();
-    if (rotated.affected !== 1) throw lost();
-    const advanced = await manager
-      .createQueryBuilder()
-      .update(Session)
-      .set({ rotation: () => 'rotation + 1', lastUsedAt: now })
-      .where({ id: current.sessionId, revokedAt: IsNull() })
-      .execute();
-    if (advanced.affected !== 1) throw refreshInvalid();
+  private async advance(
+    write: (sql: string, parameters: unknown[]) => Promise<number>,
+    current: CurrentRefreshToken,
+    now: Date,
+    lost: () => AppException,
+  ): Promise<string> {
     const nextToken = newRefreshToken();
-    await insertRefreshToken(manager, nextToken, current.sessionId, current.generation + 1, now);
+    const at = sqlDateTime(now);
+    let written: number;
+    try {
+      written = await write(INSERT_SUCCESSOR, [hashToken(nextToken), current.generation + 1, at, current.sessionId, at]);
+    } catch (error) {
+      // MySQL may instead pick one of the racing inserts as a deadlock victim: it lost the same race.
+      if (isDuplicateKey(error) || driverErrorCode(error) === 'ER_LOCK_DEADLOCK') throw lost();
+      throw error;
+    }
+    if (written !== 1) throw refreshInvalid();
     return nextToken;
   }
 
@@ -325,8 +329,8 @@ export class SessionIssuer {
   /** The session a refresh token belongs to, if the token is one we issued and still current. */
   async sessionOfRefreshToken(token: string | undefined): Promise<string | undefined> {
     if (!token || !looksLikeRefreshToken(token)) return undefined;
-    const row = await this.transactions.reader.getRepository(RefreshToken).findOneBy({ tokenHash: hashToken(token) });
-    return row && !row.rotatedAt ? row.sessionId : undefined;
+    const found = await findPresentedRefresh(this.transactions.reader, hashToken(token));
+    return found && !found.token.rotatedAt ? found.session.id : undefined;
   }
 
   /**

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Session } from './entities/session.entity';
 import { AppException } from '../common/app.exception';
+import { readDateTime } from '../database/sql';
 import { Transactions } from '../database/transactions';
 import { containsPattern, LIKE_ESCAPE, Page, pageWindow } from '../common/paging';
 import { formatTime } from '../common/time';
@@ -17,12 +18,19 @@ export function assertSessionId(id: string): void {
   if (!SESSION_ID.test(id)) throw new AppException('error.invalidId');
 }
 
-function toSessionDto(session: Session, username: string | null): SessionDto {
+/** Raw columns the search adds to each session. */
+interface SessionExtras {
+  username?: string | null;
+  /** Its latest refresh token's time: the session's last refresh, or its start. */
+  last_refresh?: Date | string | null;
+}
+
+function toSessionDto(session: Session, { username, last_refresh }: SessionExtras): SessionDto {
   return {
     id: session.id,
     type: session.type,
     userId: session.userId,
-    username,
+    username: username ?? null,
     subject: session.subject,
     audience: session.audience,
     scopes: session.scopes ? (JSON.parse(session.scopes) as string[]) : null,
@@ -30,7 +38,7 @@ function toSessionDto(session: Session, username: string | null): SessionDto {
     ip: session.ip,
     userAgent: session.userAgent,
     createdAt: formatTime(session.createdAt),
-    lastSeenAt: formatTime(session.lastUsedAt),
+    lastSeenAt: formatTime(last_refresh ? readDateTime(last_refresh) : session.createdAt),
     expiresAt: formatTime(session.expiresAt),
     revokedAt: formatTime(session.revokedAt),
     revokeReason: session.revokeReason,
@@ -49,7 +57,8 @@ export class SessionService {
       .getRepository(Session)
       .createQueryBuilder('s')
       .leftJoin(User, 'u', 'u.user_id = s.user_id')
-      .addSelect('u.username', 'username');
+      .addSelect('u.username', 'username')
+      .addSelect('(SELECT MAX(t.created_at) FROM auth_refresh_token t WHERE t.session_id = s.id)', 'last_refresh');
     const userId = onlyUserId ?? query.userId;
     if (userId !== undefined) builder.andWhere('s.userId = :userId', { userId });
     if (query.username) {
@@ -62,7 +71,7 @@ export class SessionService {
     const total = await builder.getCount();
     const { skip, take } = pageWindow(query);
     const { entities, raw } = await builder.orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'ASC').offset(skip).limit(take).getRawAndEntities();
-    return { total, list: entities.map((session, i) => toSessionDto(session, (raw[i] as { username?: string | null }).username ?? null)) };
+    return { total, list: entities.map((session, i) => toSessionDto(session, raw[i] as SessionExtras)) };
   }
 
   /** Ends one of the owner's own sessions; someone else's is a 404. Ending it twice is a 409. */

@@ -1,8 +1,9 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 /**
- * Every refresh token a session has been given, by its SHA-256: the current one
- * has no rotated_at; finding a rotated one again is how reuse is detected.
+ * Every refresh token a session has been given, by its SHA-256. Generation n+1 is the successor of n,
+ * written by the rotation that spent n (one per generation: a unique key); the current token is the one
+ * without a successor, and a token presented again after its successor exists is reuse.
  */
 @Entity({ name: 'auth_refresh_token' })
 export class RefreshToken {
@@ -17,7 +18,4 @@ export class RefreshToken {
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
-
-  @Column({ name: 'rotated_at', type: 'datetime', precision: 3, nullable: true })
-  rotatedAt!: Date | null;
 }

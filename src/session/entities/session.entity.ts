@@ -15,7 +15,8 @@ export function isMintedType(type: SessionType): type is MintedSessionType {
 export type RevokeReason = 'logout' | 'refresh_reuse' | 'client_mismatch' | 'kickout' | 'disabled' | 'deleted' | 'password_changed';
 
 /**
- * One login (the refresh tokens it rotates through live in auth_refresh_token),
+ * One login (the refresh tokens it rotates through live in auth_refresh_token: how often and when it was last
+ * refreshed is its latest token's generation and time),
  * or one minted token (type minted or personal; its id is the token's jti and sid).
  */
 @Entity({ name: 'auth_session' })
@@ -52,15 +53,8 @@ export class Session {
   @Column({ name: 'user_agent', type: 'varchar', length: 512 })
   userAgent!: string;
 
-  /** How many times the refresh token has been rotated. */
-  @Column({ type: 'int', default: 0 })
-  rotation!: number;
-
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
-
-  @Column({ name: 'last_used_at', type: 'datetime', precision: 3 })
-  lastUsedAt!: Date;
 
   @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
   expiresAt!: Date;
