@@ -42,7 +42,7 @@ export async function startApp(database, description = describeDatabase()) {
   const url = `http://127.0.0.1:${port}`;
   console.log(`Starting the identity server on ${url} (${description}) ...`);
   const started = performance.now();
-  const proc = startServer(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
+  const proc = startServer(process.execPath, [...serverNodeArgs(), path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
   await waitUntilReady(proc, `${url}/health`, 'identity server');
   /** From the spawn to the first 200 of GET /health, polled every 25 ms. */
   const readyMs = performance.now() - started;
@@ -83,6 +83,11 @@ await app.listen({ port: ${port}, host: '127.0.0.1' });
 }
 
 /** Only what every child needs, the same for all, so shell settings (LOG_REQUESTS, DB_POOL_SIZE, ...) cannot skew one side. */
+/** BENCH_NODE_ARGS: options for the identity server's node, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a run. */
+function serverNodeArgs() {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export function baseEnv() {
   const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'UV_THREADPOOL_SIZE', 'NODE_OPTIONS'];
   return Object.fromEntries(keep.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]]));
