@@ -36,7 +36,7 @@ describe('lean start', () => {
       beginLeanStart();
       survive(1_000_000);
       const afterStart = youngGenerationMb();
-      endLeanStart(8);
+      endLeanStart(8, 10);
       await serve(1500);
       return { initial, afterStart, serving: youngGenerationMb() };
     `);
