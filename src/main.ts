@@ -1,7 +1,9 @@
+import './begin-lean-start';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from './app.config';
 import { createApp } from './app.factory';
+import { endLeanStart } from './common/lean-start';
 import { ConfigError } from './config/env-reader';
 
 async function bootstrap(): Promise<void> {
@@ -22,6 +24,7 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
+  endLeanStart();
   const logger = new Logger('Bootstrap');
   const where = config.database.type === 'mysql' ? 'MySQL' : `SQLite at ${config.database.sqlitePath}`;
   logger.log(`Listening on http://${config.host}:${config.port} (${where}); API docs at /docs`);

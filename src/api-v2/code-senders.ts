@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { createTransport, type Transporter } from 'nodemailer';
+import type * as Nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { loadOnDemand } from '../common/on-demand';
 import { ApiV2Config, apiV2Config } from './api-v2.config';
 import type { VerifyChannel } from './entities/verify-code.entity';
 
@@ -22,6 +24,8 @@ export class MailCodeSender implements CodeSender, OnModuleDestroy {
 
   constructor(@Inject(apiV2Config.token) private readonly config: ApiV2Config) {
     if (config.smtpUrl) {
+      // Loaded only when SMTP_URL is set.
+      const { createTransport } = loadOnDemand<typeof Nodemailer>('nodemailer');
       this.transport = createTransport({
         url: config.smtpUrl,
         connectionTimeout: DELIVERY_TIMEOUT_MS,

@@ -1,6 +1,8 @@
-import mysql2, { type Connection, type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+import type * as Mysql2 from 'mysql2';
+import type { Connection, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import type { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
+import { loadOnDemand } from '../common/on-demand';
 
 export interface MysqlBounds {
   queryTimeoutMs: number;
@@ -26,13 +28,15 @@ const BOUNDED = Symbol('queries bounded');
 export class BoundedMysql {
   private bounded = false;
   private connectionOptions?: PoolOptions;
+  /** Loaded here, where a MySQL data source is described: a server on SQLite never loads mysql2. */
+  private readonly mysql2 = loadOnDemand<typeof Mysql2>('mysql2');
 
   constructor(private readonly bounds: MysqlBounds) {}
 
   /** Called by TypeORM's MysqlDriver. */
   createPool(options: PoolOptions): Pool {
     this.connectionOptions = options;
-    const pool = mysql2.createPool(options);
+    const pool = this.mysql2.createPool(options);
     const getConnection = pool.getConnection.bind(pool);
     pool.getConnection = (callback) => {
       if (!this.bounded) return getConnection((error, connection) => callback(error, error ? connection : this.boundQueries(connection)));
@@ -69,7 +73,7 @@ export class BoundedMysql {
     const options = this.connectionOptions;
     if (!options) return Promise.reject(new Error('the pool is not created yet'));
     return new Promise((resolve, reject) => {
-      const connection = mysql2.createConnection({ ...options, connectTimeout: timeoutMs });
+      const connection = this.mysql2.createConnection({ ...options, connectTimeout: timeoutMs });
       // Errors reach the query's callback; without a listener a late one would crash the process.
       connection.on('error', () => undefined);
       const timer = setTimeout(() => {

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { Redis, RedisOptions } from 'ioredis';
+import type * as IoRedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { loadOnDemand } from '../common/on-demand';
 
 export interface RevocationMessage {
   kind: 'session' | 'user' | 'token';
@@ -39,14 +41,16 @@ export class RedisRevocationChannel {
     /** Told when the subscription comes up (again) or goes down. */
     private readonly onSubscribed: (subscribed: boolean) => void,
   ) {
+    // Loaded only when REDIS_URL is set.
+    const { Redis: RedisClient } = loadOnDemand<typeof IoRedis>('ioredis');
     const options: RedisOptions = {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => Math.min(attempt * 200, RECONNECT_MAX_DELAY_MS),
     };
     // A publish while Redis is away fails at once instead of waiting in a queue: the log carries it anyway.
-    this.publisher = new Redis(url, { ...options, enableOfflineQueue: false, connectionName: 'identity-revocations-pub' });
-    this.subscriber = new Redis(url, { ...options, autoResubscribe: false, connectionName: 'identity-revocations-sub' });
+    this.publisher = new RedisClient(url, { ...options, enableOfflineQueue: false, connectionName: 'identity-revocations-pub' });
+    this.subscriber = new RedisClient(url, { ...options, autoResubscribe: false, connectionName: 'identity-revocations-sub' });
     for (const client of [this.publisher, this.subscriber]) client.on('error', (error: Error) => this.reportFailure(error));
     this.subscriber.on('message', (channel: string, text: string) => {
       if (channel !== REVOCATION_CHANNEL) return;
