@@ -10,6 +10,7 @@ import { SIGN_IN_PAGE_FAMILY } from './refusal-page';
 import { SsoSessionPresenter } from './sso-session.presenter';
 import { SsoRefusal } from './sso-refusal';
 import { TokenLoginService } from './token-login.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const refusalPage = (status: number, description: string) =>
   ApiResponse({
@@ -28,6 +29,7 @@ export class TokenLoginController {
     private readonly presenter: SsoSessionPresenter,
   ) {}
 
+  @LimitedPerAddress('tokenLogin')
   @Get('tokenLogin.do')
   @Public()
   @Audited({ action: (status) => (status === 302 ? 'sso_login' : 'sso_refused') })

@@ -16,6 +16,7 @@ import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
 import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
 import { UserService } from './user.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const MAX_BOUND_ROLES = 100;
 const userExample = {
@@ -117,6 +118,7 @@ export class UserController {
     return new Reply('fetch.success', await this.users.get(caller, uid));
   }
 
+  @LimitedPerAddress('passwordChange')
   @Put(':uid')
   @Scopes()
   @Audited({
