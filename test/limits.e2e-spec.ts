@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ADMIN_PASSWORD } from './support/test-app';
+import { as, login } from './support/auth-helpers';
+import { uniquePhone } from './support/code-inbox';
 import { register, USER_PASSWORD } from './support/fixtures';
 import { findRedisServer, startTestRedis, TestRedis } from './support/redis';
 import { startTestApp, TestApp, testDatabases } from './support/test-app';
@@ -62,6 +64,88 @@ for (const database of testDatabases()) {
         const user = await register(t);
         const statuses = await alternate([t, other], user.username, 6);
         assert.equal(checks(statuses), 4, `answers: ${statuses.join(' ')}`);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('concurrent correct logins of one user from one address all get in, even past LOGIN_MAX_FAILURES', async () => {
+      const t = await startTestApp(database, { LOGIN_MAX_FAILURES: '3' });
+      try {
+        const user = await register(t);
+        assert.equal((await wrongLogin(t, user.username)).status, 401);
+        const logins = await Promise.all(
+          Array.from({ length: 8 }, () => t.http().post('/auth/login').send({ username: user.username, password: USER_PASSWORD })),
+        );
+        assert.deepEqual(
+          logins.map((r) => r.status),
+          Array(8).fill(200),
+        );
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('api/v2 login counts with POST /auth/login: switching family gains nothing', async () => {
+      const t = await startTestApp(database, { LOGIN_MAX_FAILURES: '3' });
+      try {
+        const user = await register(t);
+        const statuses: number[] = [];
+        for (let i = 0; i < 2; i++) statuses.push((await wrongLogin(t, user.username)).status);
+        for (let i = 0; i < 2; i++) {
+          const response = await t.http().post('/api/v2/auth/login').send({ login: user.username, password: 'not-the-password-1' });
+          statuses.push(response.status);
+          if (response.status === 429) assert.ok(Number(response.headers['retry-after']) > 0);
+        }
+        assert.deepEqual(statuses, [401, 401, 401, 429]);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('verification-code sends are limited per destination and per address; registration per address', async () => {
+      const t = await startTestApp(database, {
+        VERIFY_CODE_RESEND: '0',
+        LIMIT_CODE_SEND_PER_DESTINATION_MAX: '2',
+        LIMIT_CODE_SEND_PER_IP_MAX: '4',
+        LIMIT_REGISTRATION_MAX: '1',
+      });
+      try {
+        const send = (phone: string) => t.http().post('/api/v2/verifycodes').send({ phone });
+        const phone = uniquePhone();
+        const toOne = [(await send(phone)).status, (await send(phone)).status];
+        const third = await send(phone);
+        assert.deepEqual([...toOne, third.status], [200, 200, 429]);
+        assert.ok(Number(third.headers['retry-after']) > 0);
+        assert.equal(typeof third.body.message, 'string', 'in the api/v2 envelope');
+        const toOthers = [(await send(uniquePhone())).status, (await send(uniquePhone())).status];
+        assert.deepEqual(toOthers, [200, 429], 'the address has used its 4 sends (the refused one counted too)');
+
+        const registration = () => t.http().post('/api/v2/users').send({ phone: uniquePhone(), name: 'x', verifiableType: 'sms', verifiableCode: '000000' });
+        assert.equal((await registration()).status, 422);
+        assert.equal((await registration()).status, 429);
+      } finally {
+        await t.close();
+      }
+    });
+
+    it('the tokenLogin link and PUT /user with a wrong oldPassword answer 429 per address after their failures', async () => {
+      const t = await startTestApp(database, { LIMIT_TOKEN_LOGIN_FAILURES_MAX: '2', LIMIT_PASSWORD_CHANGE_FAILURES_MAX: '2' });
+      try {
+        const links: number[] = [];
+        for (let i = 0; i < 2; i++) links.push((await t.http().get('/account/tokenLogin.do?userToken=not-a-jwt')).status);
+        const refused = await t.http().get('/account/tokenLogin.do?userToken=not-a-jwt');
+        assert.deepEqual([...links, refused.status], [400, 400, 429]);
+        assert.match(String(refused.headers['content-type']), /^text\/html/, 'the family’s refusal page');
+        assert.ok(Number(refused.headers['retry-after']) > 0);
+
+        const user = await register(t);
+        const self = as(t, (await login(t, user.username, USER_PASSWORD)).accessToken);
+        const changes: number[] = [];
+        for (let i = 0; i < 3; i++)
+          changes.push((await self.put(`/user/${user.id}`, { password: 'Brand-New-Secret-77', oldPassword: `Wrong-Old-${i}` })).status);
+        assert.deepEqual(changes, [400, 400, 429]);
+        assert.equal((await login(t, user.username, USER_PASSWORD)).userId, user.id, 'the password is unchanged');
       } finally {
         await t.close();
       }

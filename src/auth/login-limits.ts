@@ -2,6 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Limit, limitKey, Limits } from '../security/limits';
 import { LoginThrottleConfig, loginThrottleConfig } from './auth.config';
 
+/**
+ * How long an attempt refused on its pair or address waits for the attempts in flight to end: their points
+ * come back if they succeed. A few bcrypt checks' time; an attacker whose pair is spent waits it out too.
+ */
+const PATIENCE_MS = 2000;
+
 /** One password or code check under way: tell it how the check ended. */
 export interface LoginAttempt {
   /** Wrong password or code, unknown or disabled user: the points taken stay. */
@@ -20,14 +26,16 @@ export interface LoginAttempt {
  * guess one account, nor lock its owner out.
  *
  * Each attempt takes its points before the password is checked, atomically in the shared store: a burst
- * of wrong guesses on any number of instances gets no more checks than the limit. The price: concurrent
- * correct logins beyond the remaining points are refused too (429) until the ones in flight give theirs back.
+ * of wrong guesses on any number of instances gets no more checks than the limit. Concurrent correct logins
+ * beyond the remaining points wait (up to PATIENCE_MS) for those in flight to give their points back.
  */
 @Injectable()
 export class LoginLimits {
   private readonly pair: Limit;
   private readonly address: Limit;
   private readonly account: Limit;
+  /** Checks under way in this process, per key: only they are worth waiting for (a spent pair answers at once). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly limits: Limits,
@@ -49,25 +57,42 @@ export class LoginLimits {
     const giveBack = () => Promise.all(taken.map(([limit, key]) => limit.giveBack(key)));
     try {
       for (const [limit, key] of [[this.pair, pairKey], [this.address, ipKey], ...(known ? [] : [[this.account, accountKey]])] as Array<[Limit, string]>) {
-        await limit.take(key);
+        await limit.take(key, PATIENCE_MS, () => (this.inFlight.get(key) ?? 0) > 0);
         taken.push([limit, key]);
       }
     } catch (error) {
       await giveBack();
       throw error;
     }
+    const keys = taken.map(([, key]) => key);
+    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    const ended = () => {
+      for (const key of keys) {
+        const left = (this.inFlight.get(key) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(key, left);
+        else this.inFlight.delete(key);
+      }
+    };
     return {
-      failed: async () => undefined,
+      failed: async () => ended(),
       succeeded: async () => {
-        await Promise.all([
-          this.pair.reset(pairKey),
-          this.address.giveBack(ipKey),
-          known ? undefined : this.account.giveBack(accountKey),
-          this.limits.rememberAddress(account, ip),
-        ]);
+        try {
+          await Promise.all([
+            this.pair.reset(pairKey),
+            this.address.giveBack(ipKey),
+            known ? undefined : this.account.giveBack(accountKey),
+            this.limits.rememberAddress(account, ip),
+          ]);
+        } finally {
+          ended();
+        }
       },
       abandoned: async () => {
-        await giveBack();
+        try {
+          await giveBack();
+        } finally {
+          ended();
+        }
       },
     };
   }

@@ -9,6 +9,8 @@ interface AddressLimitMeta {
   rule: AddressRuleName;
   /** 'failures': the point comes back when the route answers without an error. */
   counts: 'failures' | 'all';
+  /** Only requests this says yes to are counted (PUT /user/{uid}: those that check a password). */
+  applies?: (request: FastifyRequest) => boolean;
 }
 
 const ADDRESS_LIMIT = Symbol('addressLimit');
@@ -18,8 +20,8 @@ const ADDRESS_LIMIT = Symbol('addressLimit');
  * the shared store: past the rule's limit, 429 in the route's family envelope with Retry-After. The point
  * is taken before the handler runs, so a burst gets no more checks than the limit.
  */
-export const LimitedPerAddress = (rule: AddressRuleName, counts: AddressLimitMeta['counts'] = 'failures') =>
-  applyDecorators(SetMetadata(ADDRESS_LIMIT, { rule, counts } satisfies AddressLimitMeta), UseInterceptors(AddressLimitInterceptor));
+export const LimitedPerAddress = (rule: AddressRuleName, counts: AddressLimitMeta['counts'] = 'failures', applies?: AddressLimitMeta['applies']) =>
+  applyDecorators(SetMetadata(ADDRESS_LIMIT, { rule, counts, applies } satisfies AddressLimitMeta), UseInterceptors(AddressLimitInterceptor));
 
 @Injectable()
 export class AddressLimitInterceptor implements NestInterceptor {
@@ -30,9 +32,10 @@ export class AddressLimitInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const meta = this.reflector.getAllAndOverride<AddressLimitMeta | undefined>(ADDRESS_LIMIT, [context.getHandler(), context.getClass()]);
-    if (!meta) return next.handle();
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!meta || (meta.applies && !meta.applies(request))) return next.handle();
     const limit = this.limits.address(meta.rule);
-    const key = limitKey(context.switchToHttp().getRequest<FastifyRequest>().ip);
+    const key = limitKey(request.ip);
     return from(limit.take(key)).pipe(
       switchMap(() => next.handle()),
       tap({

@@ -9,6 +9,7 @@ import { AddressRuleName, LimitRule, LimitsConfig, limitsConfig } from './limits
 import { RevocationConfig, revocationConfig } from './security.config';
 
 const CLEAR_EXPIRED_EVERY_MS = 5 * 60_000;
+const LOOK_AGAIN_MS = 100;
 
 /** Keys enter the store hashed: fixed length, ASCII, and no name or address in the clear. */
 export function limitKey(...parts: string[]): string {
@@ -23,14 +24,26 @@ export class Limit {
     private readonly refusal: ErrorKey,
   ) {}
 
-  /** Counts one attempt for `key`; past the limit throws 429 with the seconds until the window ends. */
-  async take(key: string): Promise<void> {
+  /**
+   * Counts one attempt for `key`; past the limit throws 429 with the seconds until the window ends. While
+   * `worthWaiting()` says so (attempts in flight here may give their points back), for at most `patienceMs`,
+   * a refused attempt looks again first: so concurrent correct logins get in, in turn.
+   */
+  async take(key: string, patienceMs = 0, worthWaiting: () => boolean = () => false): Promise<void> {
     if (!this.limiter) return;
-    try {
-      await this.limiter.consume(key);
-    } catch (rejection) {
-      if (rejection instanceof RateLimiterRes) throw new AppException(this.refusal, { retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
-      throw rejection;
+    const giveUpAt = Date.now() + patienceMs;
+    for (;;) {
+      try {
+        await this.limiter.consume(key);
+        return;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        // The store counted the refused point too: take it back, so the count stays the attempts checked.
+        await this.limiter.reward(key);
+        if (!worthWaiting() || Date.now() + LOOK_AGAIN_MS > giveUpAt)
+          throw new AppException(this.refusal, { retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
+        await new Promise((resolve) => setTimeout(resolve, LOOK_AGAIN_MS));
+      }
     }
   }
 

@@ -62,6 +62,10 @@ export class TokenLoginController {
       'Referrer-Policy': { description: 'no-referrer', schema: { type: 'string' } },
     },
   })
+  @refusalPage(
+    429,
+    'Too many failed sign-in links from this address (LIMIT_TOKEN_LOGIN_FAILURES_MAX per LIMIT_TOKEN_LOGIN_FAILURES_WINDOW); Retry-After gives the seconds to wait',
+  )
   @refusalPage(400, 'No userToken, or one that is not a JWT or longer than 8 KB (a URL over 16 KB is refused by the HTTP server alike)')
   @refusalPage(
     401,

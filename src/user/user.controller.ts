@@ -48,6 +48,9 @@ function roleIdList(body: unknown): number[] {
   return body as number[];
 }
 
+/** A change that carries oldPassword checks it: those are counted per address (LIMIT_PASSWORD_CHANGE_FAILURES_MAX). */
+const checksPassword = (request: FastifyRequest) => typeof request.body === 'object' && request.body !== null && 'oldPassword' in request.body;
+
 @ApiTags('用户管理 Users')
 @Controller('user')
 export class UserController {
@@ -118,7 +121,7 @@ export class UserController {
     return new Reply('fetch.success', await this.users.get(caller, uid));
   }
 
-  @LimitedPerAddress('passwordChange')
+  @LimitedPerAddress('passwordChange', 'failures', checksPassword)
   @Put(':uid')
   @Scopes()
   @Audited({
