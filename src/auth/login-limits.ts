@@ -55,24 +55,28 @@ export class LoginLimits {
     const known = this.limits.config.account.points > 0 && (await this.limits.isKnownAddress(account, ip));
     const taken: Array<[Limit, string]> = [];
     const giveBack = () => Promise.all(taken.map(([limit, key]) => limit.giveBack(key)));
-    try {
-      for (const [limit, key] of [[this.pair, pairKey], [this.address, ipKey], ...(known ? [] : [[this.account, accountKey]])] as Array<[Limit, string]>) {
-        await limit.take(key, PATIENCE_MS, () => (this.inFlight.get(key) ?? 0) > 0);
-        taken.push([limit, key]);
-      }
-    } catch (error) {
-      await giveBack();
-      throw error;
-    }
-    const keys = taken.map(([, key]) => key);
-    for (const key of keys) this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+    // In flight from the moment its point is taken: whoever is refused meanwhile waits for this attempt's end.
     const ended = () => {
-      for (const key of keys) {
+      for (const [, key] of taken) {
         const left = (this.inFlight.get(key) ?? 1) - 1;
         if (left > 0) this.inFlight.set(key, left);
         else this.inFlight.delete(key);
       }
     };
+    try {
+      for (const [limit, key] of [[this.pair, pairKey], [this.address, ipKey], ...(known ? [] : [[this.account, accountKey]])] as Array<[Limit, string]>) {
+        await limit.take(key, PATIENCE_MS, () => (this.inFlight.get(key) ?? 0) > 0);
+        taken.push([limit, key]);
+        this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+      }
+    } catch (error) {
+      try {
+        await giveBack();
+      } finally {
+        ended();
+      }
+      throw error;
+    }
     return {
       failed: async () => ended(),
       succeeded: async () => {

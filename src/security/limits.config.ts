@@ -8,7 +8,8 @@ export interface LimitRule {
 }
 
 /** The per-address rules of the routes other than the password logins (those are in auth.config.ts). */
-export type AddressRuleName = 'refresh' | 'ticket' | 'tokenLogin' | 'passwordChange' | 'registration' | 'codeSendPerIp' | 'codeSendPerDestination';
+export type AddressRuleName =
+  'refresh' | 'ticket' | 'tokenLogin' | 'wechatLogin' | 'passwordChange' | 'registration' | 'codeSendPerIp' | 'codeSendPerDestination';
 
 export interface LimitsConfig {
   /** Failed password or code logins of one account, from addresses that never logged into it, per window. */
@@ -35,6 +36,7 @@ export const limitsConfig = configSlice<LimitsConfig>('limits', (read) => ({
     refresh: rule(read, 'LIMIT_REFRESH_FAILURES', 30, 15 * 60),
     ticket: rule(read, 'LIMIT_TICKET_FAILURES', 30, 15 * 60),
     tokenLogin: rule(read, 'LIMIT_TOKEN_LOGIN_FAILURES', 30, 15 * 60),
+    wechatLogin: rule(read, 'LIMIT_WECHAT_LOGIN_FAILURES', 30, 15 * 60),
     passwordChange: rule(read, 'LIMIT_PASSWORD_CHANGE_FAILURES', 10, 15 * 60),
     registration: rule(read, 'LIMIT_REGISTRATION', 10, 3600),
     codeSendPerIp: rule(read, 'LIMIT_CODE_SEND_PER_IP', 20, 3600),
