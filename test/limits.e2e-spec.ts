@@ -151,6 +151,21 @@ for (const database of testDatabases()) {
       }
     });
 
+    it('the ticket routes answer 429 per address after LIMIT_TICKET_FAILURES_MAX failures, in their envelope', async () => {
+      const t = await startTestApp(database, { LIMIT_TICKET_FAILURES_MAX: '2' });
+      try {
+        const admin = as(t, (await login(t)).accessToken);
+        const statuses: number[] = [];
+        for (let i = 0; i < 2; i++) statuses.push((await admin.get('/v1/auth?pageSize=many')).status);
+        const refused = await admin.get('/v1/auth?pageSize=many');
+        assert.deepEqual([...statuses, refused.status], [400, 400, 429]);
+        assert.equal(refused.body.errorCode, 'too_many_requests');
+        assert.ok(Number(refused.headers['retry-after']) > 0);
+      } finally {
+        await t.close();
+      }
+    });
+
     it('a forged X-Forwarded-For changes nothing when TRUST_PROXY is unset', async () => {
       const t = await startTestApp(database, { LOGIN_MAX_FAILURES: '2' });
       try {

@@ -7,6 +7,7 @@ import { LoginThrottleConfig, loginThrottleConfig } from './auth.config';
  * come back if they succeed. A few bcrypt checks' time; an attacker whose pair is spent waits it out too.
  */
 const PATIENCE_MS = 2000;
+const MAX_ENDED_KEYS = 10_000;
 
 /** One password or code check under way: tell it how the check ended. */
 export interface LoginAttempt {
@@ -36,6 +37,9 @@ export class LoginLimits {
   private readonly account: Limit;
   /** Checks under way in this process, per key: only they are worth waiting for (a spent pair answers at once). */
   private readonly inFlight = new Map<string, number>();
+  /** Per key, the sequence number of its last ended attempt here (bounded): a refusal that saw one end looks again. */
+  private readonly lastEnded = new Map<string, number>();
+  private endSequence = 0;
 
   constructor(
     private readonly limits: Limits,
@@ -45,6 +49,20 @@ export class LoginLimits {
     this.pair = limits.limit('login-pair', { points: config.maxFailures, windowSeconds: window }, 'error.loginThrottled');
     this.address = limits.limit('login-ip', { points: config.maxFailuresPerIp, windowSeconds: window }, 'error.loginThrottled');
     this.account = limits.limit('login-account', limits.config.account, 'error.loginThrottled');
+  }
+
+  /**
+   * Whether a refused attempt should look again: attempts on its key are in flight here, or one ended since it
+   * last looked (a success may just have given the points back, before the refusal arrived).
+   */
+  private worthWaiting(key: string): () => boolean {
+    let seen = this.lastEnded.get(key) ?? 0;
+    return () => {
+      const latest = this.lastEnded.get(key) ?? 0;
+      const endedSince = latest !== seen;
+      seen = latest;
+      return (this.inFlight.get(key) ?? 0) > 0 || endedSince;
+    };
   }
 
   /** Before a password or code is checked: throws 429, with the seconds to wait, when this may not try now. */
@@ -61,11 +79,14 @@ export class LoginLimits {
         const left = (this.inFlight.get(key) ?? 1) - 1;
         if (left > 0) this.inFlight.set(key, left);
         else this.inFlight.delete(key);
+        this.lastEnded.delete(key);
+        this.lastEnded.set(key, ++this.endSequence);
+        if (this.lastEnded.size > MAX_ENDED_KEYS) this.lastEnded.delete(this.lastEnded.keys().next().value!);
       }
     };
     try {
       for (const [limit, key] of [[this.pair, pairKey], [this.address, ipKey], ...(known ? [] : [[this.account, accountKey]])] as Array<[Limit, string]>) {
-        await limit.take(key, PATIENCE_MS, () => (this.inFlight.get(key) ?? 0) > 0);
+        await limit.take(key, PATIENCE_MS, this.worthWaiting(key));
         taken.push([limit, key]);
         this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
       }
