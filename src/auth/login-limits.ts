@@ -8,6 +8,7 @@ import { LoginThrottleConfig, loginThrottleConfig } from './auth.config';
  */
 const PATIENCE_MS = 2000;
 const MAX_ENDED_KEYS = 10_000;
+const LOOK_AGAIN_MS = 100;
 
 /** One password or code check under way: tell it how the check ended. */
 export interface LoginAttempt {
@@ -40,6 +41,8 @@ export class LoginLimits {
   /** Per key, the sequence number of its last ended attempt here (bounded): a refusal that saw one end looks again. */
   private readonly lastEnded = new Map<string, number>();
   private endSequence = 0;
+  /** Refused attempts waiting for the next end on their key. */
+  private readonly waiting = new Map<string, Array<() => void>>();
 
   constructor(
     private readonly limits: Limits,
@@ -52,16 +55,30 @@ export class LoginLimits {
   }
 
   /**
-   * Whether a refused attempt should look again: attempts on its key are in flight here, or one ended since it
-   * last looked (a success may just have given the points back, before the refusal arrived).
+   * When a refused attempt should look again: at once if an attempt on its key ended here since it last looked
+   * (a success may have given the points back before the refusal arrived); else when the next one ends, or
+   * LOOK_AGAIN_MS later (one may end on another instance); never while none is in flight here.
    */
-  private worthWaiting(key: string): () => boolean {
+  private nextTurn(key: string): () => Promise<boolean> {
     let seen = this.lastEnded.get(key) ?? 0;
-    return () => {
+    return async () => {
       const latest = this.lastEnded.get(key) ?? 0;
-      const endedSince = latest !== seen;
-      seen = latest;
-      return (this.inFlight.get(key) ?? 0) > 0 || endedSince;
+      if (latest !== seen) {
+        seen = latest;
+        return true;
+      }
+      if ((this.inFlight.get(key) ?? 0) === 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, LOOK_AGAIN_MS);
+        const waiting = this.waiting.get(key) ?? [];
+        waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        this.waiting.set(key, waiting);
+      });
+      seen = this.lastEnded.get(key) ?? 0;
+      return true;
     };
   }
 
@@ -82,11 +99,14 @@ export class LoginLimits {
         this.lastEnded.delete(key);
         this.lastEnded.set(key, ++this.endSequence);
         if (this.lastEnded.size > MAX_ENDED_KEYS) this.lastEnded.delete(this.lastEnded.keys().next().value!);
+        const waiting = this.waiting.get(key);
+        this.waiting.delete(key);
+        for (const wake of waiting ?? []) wake();
       }
     };
     try {
       for (const [limit, key] of [[this.pair, pairKey], [this.address, ipKey], ...(known ? [] : [[this.account, accountKey]])] as Array<[Limit, string]>) {
-        await limit.take(key, PATIENCE_MS, this.worthWaiting(key));
+        await limit.take(key, PATIENCE_MS, this.nextTurn(key));
         taken.push([limit, key]);
         this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
       }

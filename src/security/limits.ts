@@ -9,7 +9,6 @@ import { AddressRuleName, LimitRule, LimitsConfig, limitsConfig } from './limits
 import { RevocationConfig, revocationConfig } from './security.config';
 
 const CLEAR_EXPIRED_EVERY_MS = 5 * 60_000;
-const LOOK_AGAIN_MS = 100;
 
 /** Keys enter the store hashed: fixed length, ASCII, and no name or address in the clear. */
 export function limitKey(...parts: string[]): string {
@@ -25,11 +24,11 @@ export class Limit {
   ) {}
 
   /**
-   * Counts one attempt for `key`; past the limit throws 429 with the seconds until the window ends. While
-   * `worthWaiting()` says so (attempts in flight here may give their points back), for at most `patienceMs`,
-   * a refused attempt looks again first: so concurrent correct logins get in, in turn.
+   * Counts one attempt for `key`; past the limit throws 429 with the seconds until the window ends. A refused
+   * attempt looks again, for at most `patienceMs`, each time `nextTurn()` resolves true (an attempt in flight
+   * may have given its points back): so concurrent correct logins get in, in turn.
    */
-  async take(key: string, patienceMs = 0, worthWaiting: () => boolean = () => false): Promise<void> {
+  async take(key: string, patienceMs = 0, nextTurn: () => Promise<boolean> = async () => false): Promise<void> {
     if (!this.limiter) return;
     const giveUpAt = Date.now() + patienceMs;
     for (;;) {
@@ -40,9 +39,8 @@ export class Limit {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // The store counted the refused point too: take it back, so the count stays the attempts checked.
         await this.limiter.reward(key);
-        if (!worthWaiting() || Date.now() + LOOK_AGAIN_MS > giveUpAt)
+        if (Date.now() >= giveUpAt || !(await nextTurn()) || Date.now() >= giveUpAt)
           throw new AppException(this.refusal, { retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
-        await new Promise((resolve) => setTimeout(resolve, LOOK_AGAIN_MS));
       }
     }
   }
