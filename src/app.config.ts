@@ -4,6 +4,7 @@ import { loginThrottleConfig } from './auth/auth.config';
 import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
 import type { Env } from './config/env-reader';
 import { databaseConfig } from './database/database.config';
+import { limitsConfig } from './security/limits.config';
 import { jwtConfig, passwordConfig, revocationConfig } from './security/security.config';
 import { sessionConfig } from './session/session.config';
 import { ticketConfig } from './ticket/ticket.config';
@@ -18,6 +19,7 @@ const SLICES = {
   revocation: revocationConfig,
   session: sessionConfig,
   loginThrottle: loginThrottleConfig,
+  limits: limitsConfig,
   user: userConfig,
   ticket: ticketConfig,
   wechat: wechatConfig,

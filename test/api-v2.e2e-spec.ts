@@ -8,7 +8,7 @@ import { Session } from '../src/session/entities/session.entity';
 import { User } from '../src/user/entities/user.entity';
 import { startSmsWebhook, startSmtpInbox, uniquePhone } from './support/code-inbox';
 import { withApp } from './support/fixtures';
-import { testDatabases, type TestApp } from './support/test-app';
+import { NO_ADDRESS_LIMITS, testDatabases, type TestApp } from './support/test-app';
 import { uniqueName } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
@@ -40,7 +40,7 @@ for (const database of testDatabases()) {
     let smtp: Awaited<ReturnType<typeof startSmtpInbox>>;
     let sms: Awaited<ReturnType<typeof startSmsWebhook>>;
     // Read by withApp's before(), which runs after this one: the app starts with the inboxes configured.
-    const env: Record<string, string> = { ACCESS_TOKEN_TTL: '900' };
+    const env: Record<string, string> = { ACCESS_TOKEN_TTL: '900', ...NO_ADDRESS_LIMITS };
     before(async () => {
       smtp = await startSmtpInbox();
       sms = await startSmsWebhook();

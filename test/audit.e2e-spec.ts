@@ -6,14 +6,14 @@ import { In, Like } from 'typeorm';
 import { AuditLog } from '../src/audit/entities/audit-log.entity';
 import { as, login, refresh } from './support/auth-helpers';
 import { withApp } from './support/fixtures';
-import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
+import { ADMIN_PASSWORD, NO_ADDRESS_LIMITS, testDatabases } from './support/test-app';
 import { createUser, uniqueName } from './support/users';
 
 const PASSWORD = 'Plenty-Long-Secret-42';
 
 for (const database of testDatabases()) {
   describe(`audit log on ${database.name}`, () => {
-    const t = withApp(database, { REFRESH_REUSE_GRACE: '0' });
+    const t = withApp(database, { REFRESH_REUSE_GRACE: '0', ...NO_ADDRESS_LIMITS });
     const { admin } = t;
     let adminId: string;
     before(() => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { as, assertEnvelope, login, refresh } from './support/auth-helpers';
 import { USER_PASSWORD, withApp } from './support/fixtures';
-import { ADMIN_PASSWORD, testDatabases } from './support/test-app';
+import { ADMIN_PASSWORD, NO_ADDRESS_LIMITS, testDatabases } from './support/test-app';
 import { uniqueName } from './support/users';
 
 const PASSWORD = USER_PASSWORD;
@@ -13,7 +13,7 @@ const PASSWORD = USER_PASSWORD;
  */
 for (const database of testDatabases()) {
   describe(`the documents' status codes on ${database.name}`, () => {
-    const t = withApp(database);
+    const t = withApp(database, NO_ADDRESS_LIMITS);
     const { admin } = t;
 
     async function expectStatus(response: { status: number; body: unknown }, status: number) {
@@ -71,7 +71,7 @@ for (const database of testDatabases()) {
   });
 
   describe(`the documents' contract on ${database.name}`, () => {
-    const t = withApp(database);
+    const t = withApp(database, NO_ADDRESS_LIMITS);
     const { admin } = t;
 
     const { register, createRole } = t;

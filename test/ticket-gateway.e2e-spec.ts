@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { as, login } from './support/auth-helpers';
 import { withApp } from './support/fixtures';
-import { TestApp, testDatabases } from './support/test-app';
+import { NO_ADDRESS_LIMITS, TestApp, testDatabases } from './support/test-app';
 import { createTicket, jwksUrl, kidOf, TicketAnswer, uniqueGateway } from './support/tickets';
 import { uniqueName } from './support/users';
 
@@ -50,7 +50,7 @@ const refused = (result: JWTPayload | Error, kind: new (...args: never[]) => Err
 
 for (const database of testDatabases()) {
   describe(`an API gateway verifying tickets with jose on ${database.name}`, () => {
-    const t = withApp(database);
+    const t = withApp(database, NO_ADDRESS_LIMITS);
     const { admin } = t;
 
     it('verifies a JWT ticket’s client token, signed by the server, with the gateway’s JWKS', async () => {

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { PrivateKeyCipher } from '../src/security/key-pair';
 import type { Api } from './support/fixtures';
 import { withApp } from './support/fixtures';
-import { testDatabases } from './support/test-app';
+import { NO_ADDRESS_LIMITS, testDatabases } from './support/test-app';
 import { createTicket, dateFromToday, kidOf, publishedKids, TicketAnswer, uniqueGateway } from './support/tickets';
 import { uniqueName } from './support/users';
 
@@ -40,7 +40,7 @@ const endOfDaySeconds = (date: string) => Math.floor(new Date(`${date}T23:59:59.
 
 for (const database of testDatabases()) {
   describe(`API-gateway tickets on ${database.name}`, () => {
-    const t = withApp(database);
+    const t = withApp(database, NO_ADDRESS_LIMITS);
     const { admin } = t;
 
     const rowCounts = async () => ({

@@ -2,7 +2,8 @@
 // Fastify server and compare their throughput with wrk, one thread (GET /test and GET /health against bare
 // GET /test, RS256/ES256 tokens against HS256 ones on the same server, GET /v1/auth/jwks against the same JWK Set
 // served by bare Fastify), then the login endpoint with raw bcrypt.compare at the same cost, then refresh
-// rotations (BENCH_REFRESH_SESSIONS sessions in closed loops), and the server's RSS and start-to-ready time.
+// rotations (BENCH_REFRESH_SESSIONS sessions in closed loops), and the server's RSS and start-to-ready time,
+// then the medians of a login's time for an unknown user and for a wrong password (login-timing.mjs).
 // Then, on MySQL, the refresh rotations again and the database reads GET /role/list (a page of 10) and
 // GET /user/{uid} against a p99 target: on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server
 // when one is installed (skipped otherwise). wrk (Debian package `wrk`) is required: without it the bench stops.
@@ -15,6 +16,7 @@
 //   BENCH_CONNECTIONS=50         connections for the GET runs
 //   BENCH_LOGIN_CONNECTIONS=8    connections for POST /auth/login, and in-flight compares for raw bcrypt
 //   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
+//   BENCH_TIMING_TRIES=200       wrong logins of each kind (unknown user, wrong password) for the timing
 //   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite, and use it
 //                                for the MySQL phase instead of a throw-away server
 import { randomBytes } from 'node:crypto';
@@ -24,6 +26,7 @@ import { MysqlServerError } from '../lib/mysql-server.mjs';
 import { children, lastLines, stop } from './children.mjs';
 import { load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
+import { measureLoginTiming, TIMING_LIMITS } from './login-timing.mjs';
 import { measureRefresh } from './refresh.mjs';
 import { printReport, writeResults } from './report.mjs';
 import { build, createBenchTicket, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
@@ -214,6 +217,18 @@ async function main() {
   memory.afterLoadMb = await rssMb(app.proc.pid);
   await stop(app.proc);
 
+  // Issue 15: does a login's time tell whether the user exists? On the same database, limits on but out of reach.
+  const timingApp = await startApp({ ...mainDatabase(), ...TIMING_LIMITS }, `${describeDatabase()}, login timing`);
+  let timing;
+  try {
+    await waitForIdle(timingApp.proc);
+    process.stdout.write(`  login timing, unknown user against wrong password (${SETTINGS.timingTries} tries each, one in flight) ... `);
+    timing = await measureLoginTiming(timingApp);
+    console.log(`difference of the medians ${timing.differenceMs.toFixed(2)} ms`);
+  } finally {
+    await stop(timingApp.proc);
+  }
+
   // A failure here still leaves the figures above to report.
   const mysqlPhase = {
     skipped: null,
@@ -275,7 +290,7 @@ async function main() {
     },
   };
   const failed = runs.filter((run) => run.problems.length > 0);
-  const extra = { memory, refresh: [refreshRun, ...(mysqlPhase.refresh ? [mysqlPhase.refresh] : [])] };
+  const extra = { memory, refresh: [refreshRun, ...(mysqlPhase.refresh ? [mysqlPhase.refresh] : [])], timing };
   printReport(runs, ratios, failed, busy, mysqlPhase, extra);
   const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase, extra);
   console.log(`\nResults: ${resultsFile}`);

@@ -2,6 +2,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { timingLine } from './login-timing.mjs';
 import { BUSY_WARNING, describeDatabase, MEMORY_TARGET, REFRESH_TARGET, SETTINGS } from './settings.mjs';
 
 /** Refresh runs against their targets: rotations/s everywhere, the p99 on MySQL/MariaDB. */
@@ -32,7 +33,7 @@ export function memoryTargets({ readyMs, idleMb, afterLoadMb }) {
   ];
 }
 
-export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, refresh }) {
+export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, refresh, timing }) {
   const header = ['Run', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'server CPU µs/req', 'non-2xx', 'errors', 'others CPU'];
   const rows = runs.map((r) => [
     r.name,
@@ -69,6 +70,7 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, re
     const mark = t.meetsTarget === null ? 'no figure' : t.meetsTarget ? 'ok' : 'ABOVE TARGET';
     console.log(`${t.name} = ${t.value === null ? 'n/a' : `${t.value.toFixed(0)} ${t.unit}`} (target <= ${t.target} ${t.unit})  ${mark}`);
   }
+  console.log(timingLine(timing));
   if (mysqlPhase.skipped) {
     console.log(`MySQL phase skipped: ${mysqlPhase.skipped}`);
   } else if (mysqlPhase.error) {
@@ -103,7 +105,7 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, re
   for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}`);
 }
 
-export async function writeResults(runs, ratios, failed, busy, mysqlPhase, { memory, refresh }) {
+export async function writeResults(runs, ratios, failed, busy, mysqlPhase, { memory, refresh, timing }) {
   const file = path.join(os.tmpdir(), `identity-bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const results = {
     date: new Date().toISOString(),
@@ -128,6 +130,7 @@ export async function writeResults(runs, ratios, failed, busy, mysqlPhase, { mem
     runs: runs.map(({ name, ...rest }) => ({ name: name.replace(/\s+/g, ' '), ...rest })),
     refresh: refreshTargets(refresh),
     memory: { ...memory, targets: memoryTargets(memory) },
+    loginTiming: timing,
     ratios: Object.fromEntries(Object.entries(ratios).map(([key, r]) => [key, { ...r, meetsTarget: r.value !== null && r.value >= r.target }])),
     mysql: {
       skipped: mysqlPhase.skipped,

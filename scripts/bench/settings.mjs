@@ -20,6 +20,7 @@ export const SETTINGS = {
   refreshSessions: positiveInt('BENCH_REFRESH_SESSIONS', 50),
   refreshSeconds: positiveInt('BENCH_REFRESH_DURATION', 10),
   databaseUrl: process.env.BENCH_DATABASE_URL || undefined,
+  timingTries: positiveInt('BENCH_TIMING_TRIES', 200),
 };
 export const ADMIN = { username: 'admin', password: 'Bench-Admin-Pass-1' };
 export const READY_TIMEOUT_MS = 60_000;
@@ -31,6 +32,8 @@ export const BUSY_WARNING = 0.1;
 export const TARGETS = { test: 0.85, health: 0.85, login: 0.95, rs256: 0.95, es256: 0.95, jwks: 0.6 };
 /** Refresh (issue 14): rotations/s with BENCH_REFRESH_SESSIONS sessions on each database, and the p99 on MariaDB. */
 export const REFRESH_TARGET = { rotationsPerSecond: 2000, p99Ms: 50 };
+/** Login timing (issue 15): medians of "unknown user" and "wrong password" differ by less than this. */
+export const TIMING_TARGET_MS = 5;
 /** Memory and start (issue 14): VmRSS idle after start and after the load runs, start to ready. */
 export const MEMORY_TARGET = { idleMb: 120, afterLoadMb: 160, readyMs: 1500 };
 /** The User-Agent of the refresh sessions' logins and rotations (a rotation must come from the login's client). */

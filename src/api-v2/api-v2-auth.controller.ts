@@ -12,6 +12,7 @@ import { ApiV2AuthService } from './api-v2-auth.service';
 import { ApiV2Error, ApiV2Invalid, ApiV2Tokens } from './api-v2-openapi';
 import { ApiV2SessionPresenter, ApiV2TokenBody } from './api-v2-session.presenter';
 import { ApiV2MessageDto, LoginV2Dto } from './dto/api-v2.dto';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const REFRESH_DESCRIPTION =
   'Takes the current token in `Authorization: Bearer`, still valid or expired, while its session is within refresh_ttl of its login, and answers a new one; the old token stops working at once. Only the latest token of a session refreshes it.';
@@ -71,12 +72,14 @@ export class ApiV2AuthController {
     return this.presenter.opened(reply, issued);
   }
 
+  @LimitedPerAddress('refresh')
   @Post('refresh')
   @refreshRoute()
   refreshByPost(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {
     return this.refresh(request, reply);
   }
 
+  @LimitedPerAddress('refresh')
   @Put('refresh')
   @refreshRoute()
   refreshByPut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {
@@ -89,6 +92,7 @@ export class ApiV2AuthController {
     return this.refresh(request, reply);
   }
 
+  @LimitedPerAddress('refresh')
   @Get('refresh')
   @refreshRoute()
   refreshByGet(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {

@@ -3,11 +3,12 @@ import { AppException } from '../common/app.exception';
 import { invalidInput } from '../common/validation';
 import { isDuplicateKey } from '../database/db-errors';
 import { Transactions } from '../database/transactions';
-import { LoginThrottle } from '../auth/login-throttle';
+import { LoginLimits } from '../auth/login-limits';
 import { Role } from '../role/entities/role.entity';
 import { bearerToken } from '../security/access-token.guard';
 import { fitsBcrypt, PasswordService } from '../security/password.service';
 import type { Principal } from '../security/principal';
+import { limitKey, Limits } from '../security/limits';
 import { RevocationService } from '../security/revocation.service';
 import { TokenService } from '../security/token.service';
 import type { ClientInfo } from '../session/client-info';
@@ -51,16 +52,18 @@ export class ApiV2AuthService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionIssuer,
     private readonly codes: VerifyCodeService,
-    private readonly throttle: LoginThrottle,
+    private readonly loginLimits: LoginLimits,
     private readonly tokens: TokenService,
     private readonly revocations: RevocationService,
+    private readonly limits: Limits,
     @Inject(apiV2Config.token) private readonly config: ApiV2Config,
     @Inject(userConfig.token) private readonly users: UserConfig,
   ) {}
 
-  /** Sends a code to a phone or an email. */
-  sendCode(input: { phone?: string; email?: string }): Promise<void> {
+  /** Sends a code to a phone or an email: at most LIMIT_CODE_SEND_PER_DESTINATION_MAX a window, whoever asks. */
+  async sendCode(input: { phone?: string; email?: string }): Promise<void> {
     const [channel, destination] = addressOf(input);
+    await this.limits.address('codeSendPerDestination').take(limitKey(channel, destination));
     return this.codes.send(channel, destination);
   }
 
@@ -116,7 +119,7 @@ export class ApiV2AuthService {
   async login(input: LoginV2Dto, client: ClientInfo): Promise<IssuedTokens> {
     if (input.password === undefined && input.verifiable_code === undefined) throw invalidInput('password', 'requiredOneOf', 'verifiable_code');
     const key = usernameKey(input.login.trim());
-    await this.throttle.begin(key, client.ip);
+    const attempt = await this.loginLimits.begin(key, client.ip);
     let issued: IssuedTokens;
     try {
       issued =
@@ -124,11 +127,11 @@ export class ApiV2AuthService {
           ? await this.loginWithPassword(input.login, input.password, client)
           : await this.loginWithCode(input.login, input.verifiable_code!, client);
     } catch (error) {
-      if (error instanceof AppException && error.messageKey === 'error.v2LoginFailed') this.throttle.failed(key, client.ip);
-      else this.throttle.abandoned(key, client.ip);
+      if (error instanceof AppException && error.messageKey === 'error.v2LoginFailed') await attempt.failed();
+      else await attempt.abandoned().catch(() => undefined);
       throw error;
     }
-    this.throttle.succeeded(key, client.ip);
+    await attempt.succeeded();
     return issued;
   }
 

@@ -11,6 +11,7 @@ import { ApiV2AuthService } from './api-v2-auth.service';
 import { ApiV2Error, ApiV2Invalid, ApiV2Tokens } from './api-v2-openapi';
 import { ApiV2SessionPresenter, ApiV2TokenBody } from './api-v2-session.presenter';
 import { RegisterV2Dto } from './dto/api-v2.dto';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 @ApiTags('api/v2 登录/注册')
 @RenderAs(API_V2_FAMILY)
@@ -21,6 +22,7 @@ export class ApiV2UserController {
     private readonly presenter: ApiV2SessionPresenter,
   ) {}
 
+  @LimitedPerAddress('registration', 'all')
   @Post('users')
   @Public()
   @Audited({ action: (status) => (status === 200 ? 'register' : 'register_failed'), keep: ['name', 'verifiableType', 'phone', 'email'] })

@@ -8,6 +8,7 @@ import { API_V2_FAMILY } from './api-v2.family';
 import { ApiV2AuthService } from './api-v2-auth.service';
 import { ApiV2Error, ApiV2Invalid } from './api-v2-openapi';
 import { ApiV2MessageDto, SendCodeDto } from './dto/api-v2.dto';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const sendAction = (status: number) => (status === 200 ? 'verify_code_sent' : status === 429 ? 'verify_code_throttled' : 'verify_code_failed');
 
@@ -17,6 +18,7 @@ const sendAction = (status: number) => (status === 200 ? 'verify_code_sent' : st
 export class VerifyCodeController {
   constructor(private readonly auth: ApiV2AuthService) {}
 
+  @LimitedPerAddress('codeSendPerIp', 'all')
   @Post('verifycodes')
   @Public()
   @Audited({ action: sendAction, keep: ['phone', 'email'] })

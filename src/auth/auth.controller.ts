@@ -13,6 +13,7 @@ import { AuthService } from './auth.service';
 import { LoginDto, LoginResultDto } from './dto/login.dto';
 import { JsonBodyOnly } from './json-body.guard';
 import { presentedRefreshToken, refreshCookie, refreshHeader, V1SessionPresenter } from './v1-session.presenter';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 /** A refresh's audit action: a success, a reuse of a rotated token, a client that moved, or another failure. */
 function refreshAction(status: number, errorKey: string | undefined): string {
@@ -67,6 +68,7 @@ export class AuthController {
     return this.presenter.opened(reply, issued);
   }
 
+  @LimitedPerAddress('refresh')
   @Post('session')
   @Public()
   @JsonBodyOnly()

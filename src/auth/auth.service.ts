@@ -6,7 +6,7 @@ import { PasswordConfig, passwordConfig } from '../security/security.config';
 import type { ClientInfo } from '../session/client-info';
 import { IssuedTokens, SessionIssuer } from '../session/session-issuer.service';
 import { User, USER_STATUS_NORMAL, usernameKey } from '../user/entities/user.entity';
-import { LoginThrottle } from './login-throttle';
+import { LoginLimits } from './login-limits';
 
 const loginFailed = () => new AppException('error.loginFailed');
 
@@ -20,22 +20,22 @@ export class AuthService {
     private readonly passwords: PasswordService,
     private readonly sessions: SessionIssuer,
     @Inject(passwordConfig.token) private readonly hashing: PasswordConfig,
-    private readonly throttle: LoginThrottle,
+    private readonly limits: LoginLimits,
   ) {}
 
   /** Unknown user, wrong password and disabled user get the same answer, in about the same time. */
   async login(username: string, password: string, client: ClientInfo): Promise<IssuedTokens> {
     const key = usernameKey(username);
-    await this.throttle.begin(key, client.ip);
+    const attempt = await this.limits.begin(key, client.ip);
     let user: User;
     try {
       user = await this.checkPassword(key, password);
     } catch (error) {
-      if (error instanceof AppException && error.messageKey === 'error.loginFailed') this.throttle.failed(key, client.ip);
-      else this.throttle.abandoned(key, client.ip);
+      if (error instanceof AppException && error.messageKey === 'error.loginFailed') await attempt.failed();
+      else await attempt.abandoned().catch(() => undefined);
       throw error;
     }
-    this.throttle.succeeded(key, client.ip);
+    await attempt.succeeded();
 
     const rehash = this.passwords.needsRehash(user.passwordHash) ? await this.passwords.hash(password) : undefined;
     const issued = await this.sessions.open({ type: 'password', user, client, passwordRehash: rehash });

@@ -15,6 +15,7 @@ import { ApiTickets1763851200000 } from './migrations/1763851200000-api-tickets'
 import { WechatBindings1763852400000 } from './migrations/1763852400000-wechat-bindings';
 import { VerifyCodes1763860000000 } from './migrations/1763860000000-verify-codes';
 import { RefreshSuccessors1763870000000 } from './migrations/1763870000000-refresh-successors';
+import { RateLimits1763880000000 } from './migrations/1763880000000-rate-limits';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -29,6 +30,7 @@ const MIGRATIONS = [
   WechatBindings1763852400000,
   VerifyCodes1763860000000,
   RefreshSuccessors1763870000000,
+  RateLimits1763880000000,
 ];
 
 /**

@@ -5,6 +5,7 @@ import { boundedMysqlOf } from './bounded-mysql';
 import { dataSourceOptions } from './data-source';
 import type { DatabaseConfig } from './database.config';
 import { DatabaseProbe } from './database-probe';
+import { RateLimitStore } from './rate-limit-store';
 import { ReadCaches } from './read-cache';
 import { Transactions } from './transactions';
 
@@ -25,8 +26,8 @@ export class DatabaseModule implements OnModuleInit {
           retryAttempts: 0,
         }),
       ],
-      providers: [Transactions, ReadCaches, DatabaseProbe],
-      exports: [Transactions, ReadCaches, DatabaseProbe],
+      providers: [Transactions, ReadCaches, DatabaseProbe, RateLimitStore],
+      exports: [Transactions, ReadCaches, DatabaseProbe, RateLimitStore],
     };
   }
 

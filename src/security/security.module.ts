@@ -7,6 +7,7 @@ import { Revocation } from './entities/revocation.entity';
 import { SigningKey } from './entities/signing-key.entity';
 import { KeyService } from './key.service';
 import { KeysController } from './keys.controller';
+import { Limits } from './limits';
 import { PasswordService } from './password.service';
 import { RevocationService } from './revocation.service';
 import { TokenService } from './token.service';
@@ -15,7 +16,7 @@ import { TokenService } from './token.service';
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([Revocation, SigningKey])],
   controllers: [KeysController],
-  providers: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
-  exports: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard],
+  providers: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard, Limits, { provide: APP_GUARD, useExisting: AccessTokenGuard }],
+  exports: [KeyService, TokenService, PasswordService, RevocationService, AccessTokenGuard, Limits],
 })
 export class SecurityModule {}

@@ -16,6 +16,7 @@ import { ApiTicketErrors, ApiTicketResponse, TicketScopes } from './ticket-opena
 import { Operation, RenderAsTicket } from './ticket.renderer';
 import { TicketJwksService } from './ticket-jwks.service';
 import { TicketService } from './ticket.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 /** Body fields the audit log keeps: no key or token is ever in a request. */
 const AUDIT_KEEP = ['gatewayId', 'name', 'ticketType', 'alg', 'validStartTime', 'validEndTime', 'comment'];
@@ -62,6 +63,7 @@ const JWKS_SCHEMA = {
 
 @ApiTags('网关凭证 API-gateway tickets')
 @RenderAsTicket()
+@LimitedPerAddress('ticket')
 @Controller('v1/auth')
 export class TicketController {
   constructor(

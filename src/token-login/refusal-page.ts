@@ -43,15 +43,16 @@ export function refusalPage(lang: Lang, text: string): string {
 /**
  * The partner sign-in answers its errors as this page, status 401 (the token was not accepted) or 400 (the
  * request is broken; every other client error too), never the JSON envelope. An outage keeps its status and
- * says so, as no link would work then.
+ * says so, as no link would work then; so does 429 (too many failed links from this address, Retry-After).
  */
 export const refusalPageRenderer: Renderer = {
   success: (_status, _messageKey, data) => data,
   error: (problem, lang) => {
     const outage = problem.status >= 500;
+    const kept = outage || problem.status === 429;
     return {
-      status: outage ? problem.status : problem.status === 401 ? 401 : 400,
-      body: refusalPage(lang, message(outage ? problem.messageKey : 'error.ssoLinkInvalid', lang)),
+      status: kept ? problem.status : problem.status === 401 ? 401 : 400,
+      body: refusalPage(lang, message(kept ? problem.messageKey : 'error.ssoLinkInvalid', lang)),
       contentType: 'text/html; charset=utf-8',
       headers: PAGE_HEADERS,
     };

@@ -10,6 +10,7 @@ import { SIGN_IN_PAGE_FAMILY } from './refusal-page';
 import { SsoSessionPresenter } from './sso-session.presenter';
 import { SsoRefusal } from './sso-refusal';
 import { TokenLoginService } from './token-login.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const refusalPage = (status: number, description: string) =>
   ApiResponse({
@@ -28,6 +29,7 @@ export class TokenLoginController {
     private readonly presenter: SsoSessionPresenter,
   ) {}
 
+  @LimitedPerAddress('tokenLogin')
   @Get('tokenLogin.do')
   @Public()
   @Audited({ action: (status) => (status === 302 ? 'sso_login' : 'sso_refused') })
@@ -60,6 +62,10 @@ export class TokenLoginController {
       'Referrer-Policy': { description: 'no-referrer', schema: { type: 'string' } },
     },
   })
+  @refusalPage(
+    429,
+    'Too many failed sign-in links from this address (LIMIT_TOKEN_LOGIN_FAILURES_MAX per LIMIT_TOKEN_LOGIN_FAILURES_WINDOW); Retry-After gives the seconds to wait',
+  )
   @refusalPage(400, 'No userToken, or one that is not a JWT or longer than 8 KB (a URL over 16 KB is refused by the HTTP server alike)')
   @refusalPage(
     401,

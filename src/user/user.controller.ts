@@ -16,6 +16,7 @@ import { CurrentPrincipal, Public, Scopes } from '../security/decorators';
 import type { Principal } from '../security/principal';
 import { RegisterDto, RegisteredDto, UpdateUserDto, UserDto, UserInfoDto, UserInfoQueryDto, UserListQueryDto } from './dto/user.dto';
 import { UserService } from './user.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const MAX_BOUND_ROLES = 100;
 const userExample = {
@@ -46,6 +47,9 @@ function roleIdList(body: unknown): number[] {
   if (notIds.length > 0) throw new AppException('error.validation', { errors: [{ field: 'body', rules: notIds }] });
   return body as number[];
 }
+
+/** A change that carries oldPassword checks it: those are counted per address (LIMIT_PASSWORD_CHANGE_FAILURES_MAX). */
+const checksPassword = (request: FastifyRequest) => typeof request.body === 'object' && request.body !== null && 'oldPassword' in request.body;
 
 @ApiTags('用户管理 Users')
 @Controller('user')
@@ -117,6 +121,7 @@ export class UserController {
     return new Reply('fetch.success', await this.users.get(caller, uid));
   }
 
+  @LimitedPerAddress('passwordChange', 'failures', checksPassword)
   @Put(':uid')
   @Scopes()
   @Audited({

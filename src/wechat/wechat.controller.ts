@@ -10,6 +10,7 @@ import { Public } from '../security/decorators';
 import { clientOf } from '../session/client-info';
 import { MiniProgramLoginDto, MiniProgramTokenDto } from './dto/mini-program.dto';
 import { WechatLoginService } from './wechat.service';
+import { LimitedPerAddress } from '../security/address-limit.interceptor';
 
 const refusal = (message: string) => ({ schema: { example: { message } } });
 
@@ -30,6 +31,7 @@ export class WechatController {
   ) {}
 
   @Post('mini-program')
+  @LimitedPerAddress('wechatLogin')
   @Public()
   @Audited({ action: loginAction })
   @HttpCode(200)

@@ -23,6 +23,22 @@ export function testDatabases(): TestDatabase[] {
 
 export const ADMIN_PASSWORD = 'Admin-Pass-For-Tests-1';
 
+/**
+ * The per-address and per-account limits off (test/limits.e2e-spec.ts tests them): for suites whose many
+ * registrations, code sends and failures from 127.0.0.1 test something else.
+ */
+export const NO_ADDRESS_LIMITS: Record<string, string> = {
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: '0',
+  LIMIT_REFRESH_FAILURES_MAX: '0',
+  LIMIT_TICKET_FAILURES_MAX: '0',
+  LIMIT_TOKEN_LOGIN_FAILURES_MAX: '0',
+  LIMIT_WECHAT_LOGIN_FAILURES_MAX: '0',
+  LIMIT_PASSWORD_CHANGE_FAILURES_MAX: '0',
+  LIMIT_REGISTRATION_MAX: '0',
+  LIMIT_CODE_SEND_PER_IP_MAX: '0',
+  LIMIT_CODE_SEND_PER_DESTINATION_MAX: '0',
+};
+
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;

@@ -1,0 +1,48 @@
+import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { from, Observable, switchMap, tap } from 'rxjs';
+import type { AddressRuleName } from './limits.config';
+import { limitKey, Limits } from './limits';
+
+interface AddressLimitMeta {
+  rule: AddressRuleName;
+  /** 'failures': the point comes back when the route answers without an error. */
+  counts: 'failures' | 'all';
+  /** Only requests this says yes to are counted (PUT /user/{uid}: those that check a password). */
+  applies?: (request: FastifyRequest) => boolean;
+}
+
+const ADDRESS_LIMIT = Symbol('addressLimit');
+
+/**
+ * Counts this route's requests (or only its failures) per client address, as TRUST_PROXY defines it, in
+ * the shared store: past the rule's limit, 429 in the route's family envelope with Retry-After. The point
+ * is taken before the handler runs, so a burst gets no more checks than the limit.
+ */
+export const LimitedPerAddress = (rule: AddressRuleName, counts: AddressLimitMeta['counts'] = 'failures', applies?: AddressLimitMeta['applies']) =>
+  applyDecorators(SetMetadata(ADDRESS_LIMIT, { rule, counts, applies } satisfies AddressLimitMeta), UseInterceptors(AddressLimitInterceptor));
+
+@Injectable()
+export class AddressLimitInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly limits: Limits,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const meta = this.reflector.getAllAndOverride<AddressLimitMeta | undefined>(ADDRESS_LIMIT, [context.getHandler(), context.getClass()]);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (!meta || (meta.applies && !meta.applies(request))) return next.handle();
+    const limit = this.limits.address(meta.rule);
+    const key = limitKey(request.ip);
+    return from(limit.take(key)).pipe(
+      switchMap(() => next.handle()),
+      tap({
+        complete: () => {
+          if (meta.counts === 'failures') void limit.giveBack(key).catch(() => undefined);
+        },
+      }),
+    );
+  }
+}
