@@ -61,6 +61,25 @@ for (const database of testDatabases()) {
       });
     });
 
+    it('with a valid token in the query string, or HEAD instead of GET, still 401: only the Authorization header counts', async () => {
+      const routes = routesOf(t).filter(isProtected);
+      const token = t.adminSession.accessToken;
+      await changesNothing(t, async () => {
+        for (const route of routes) {
+          for (const name of ['access_token', 'token', 'Authorization']) {
+            const response = await call(t, {
+              method: route.method,
+              url: `${route.url}?${name}=${encodeURIComponent(name === 'Authorization' ? `Bearer ${token}` : token)}`,
+            });
+            assert.equal(response.status, 401, `${route.method} ${route.url}?${name}=…: ${response.text}`);
+          }
+          if (route.method !== 'GET') continue;
+          const head = await t.http().head(route.url);
+          assert.equal(head.status, 401, `HEAD ${route.url}`);
+        }
+      });
+    });
+
     it('with a token of a user holding no scope: 403 on every route that requires one', async () => {
       const nobody = await t.userWith([]);
       const routes = routesOf(t).filter((route) => scopesOf(route).length > 0);
