@@ -30,6 +30,16 @@ describe('loadConfig', () => {
     assert.equal(config.bodyLimitBytes, 100 * 1024);
   });
 
+  it('takes CORS_ORIGINS as exact origins only: no wildcard (credentials are allowed), no path', () => {
+    assert.deepEqual(loadConfig({ DATA_DIR: dataDir(), CORS_ORIGINS: 'https://Console.Example.com/, http://localhost:5173' }).corsOrigins, [
+      'https://console.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['*', 'https://*.example.com', 'null', 'console.example.com', 'https://console.example.com/app', 'ftp://example.com']) {
+      expectConfigError({ CORS_ORIGINS: bad }, 'CORS_ORIGINS');
+    }
+  });
+
   it('generates a development JWT secret once and keeps it under the data directory', () => {
     const dir = dataDir();
     const first = loadConfig({ DATA_DIR: dir });

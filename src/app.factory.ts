@@ -17,6 +17,7 @@ import { nestsDeeperThan } from './common/json-depth';
 import { createLogger, lazyChildLoggerFactory, PinoNestLogger } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
+import { attachSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { setupDocs } from './docs';
 
@@ -70,6 +71,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route is registered: each route gets its family's success renderer as it is.
   renderers.attach(fastify);
+  // Helmet's headers, computed once per route rather than by helmet on every request.
+  attachSecurityHeaders(fastify);
   // Nest's own JSON parser, plus a depth limit: only requests with a JSON body pay for the check.
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.bodyLimitBytes }, (request, body, done) => {

@@ -4,6 +4,7 @@ import { classifyError } from './error-classifier';
 import { MessageKey, preferredLanguage } from './messages';
 import { renderProblem } from './renderer';
 import type { RendererRegistry } from './renderer-registry';
+import { API_SECURITY_HEADERS } from './security-headers';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -27,6 +28,8 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   const renderer = renderers.forRequest(request);
   const lang = renderer.languageOf?.(request) ?? preferredLanguage(request.headers['accept-language']);
   const { status, body, contentType, headers } = renderProblem(renderer, classified, request.id, lang);
+  // A request that matched no route (or failed before its hooks ran) has none of its route's helmet headers yet.
+  if (!reply.hasHeader('x-frame-options')) reply.headers(API_SECURITY_HEADERS);
   if (headers) reply.headers(headers);
   reply.header('x-request-id', request.id);
   if (status === 401) reply.header('www-authenticate', 'Bearer');

@@ -80,6 +80,9 @@ export class RendererRegistry {
     if (!hook) {
       // Fastify calls it only for bodies it serialises as JSON; a callback hook, as it never waits.
       hook = (request, reply, payload, done) => {
+        // Every JSON answer of an identity server is a token, personal data or an account's rights, unless
+        // its route says otherwise (the public key sets).
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
         if (!(payload instanceof Reply)) return done(null, payload);
         const body = renderer.success(reply.statusCode, payload.messageKey, payload.data, preferredLanguage(request.headers['accept-language']));
         const encoding = renderer.encodingFor?.(request);

@@ -27,12 +27,36 @@ export function loadCoreConfig(read: EnvReader): CoreConfig {
     port: read.integer('PORT', 8080, 0, 65535),
     dataDir: resolve(read.string('DATA_DIR', './data')),
     bodyLimitBytes: read.integer('BODY_LIMIT', 100 * 1024, 1024, 10 * 1024 * 1024),
-    corsOrigins: read.list('CORS_ORIGINS'),
+    corsOrigins: readCorsOrigins(read),
     trustProxy: readTrustProxy(read),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     logRequests: read.boolean('LOG_REQUESTS', false),
     docsEnabled: read.boolean('DOCS_ENABLED', true),
   };
+}
+
+/**
+ * Exact origins only: CORS answers allow credentials, so a wildcard (or a pattern, or a path) would let any
+ * page read a victim's answers with the victim's cookie.
+ */
+function readCorsOrigins(read: EnvReader): string[] {
+  return read.list('CORS_ORIGINS').map((origin) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    const exact = parsed && /^https?:$/.test(parsed.protocol) && !origin.includes('*') && !parsed.username && !parsed.password;
+    if (!parsed || !exact || parsed.pathname !== '/' || parsed.search || parsed.hash) {
+      throw new ConfigError(
+        'CORS_ORIGINS',
+        `must list origins such as https://console.example.com, without wildcards or paths (got ${JSON.stringify(origin)})`,
+      );
+    }
+    // As browsers send it in Origin: lower case, without a default port or a trailing slash.
+    return parsed.origin;
+  });
 }
 
 function readTrustProxy(read: EnvReader): boolean | number | string {

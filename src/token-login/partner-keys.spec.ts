@@ -58,6 +58,8 @@ describe('partner keys', () => {
       'https://user:pass@console.example.com/',
       'ftp://console.example.com/',
       'http://localhost.evil.example/',
+      'https://console.example.com/\r\nSet-Cookie: x=y',
+      'https://console.example.com/\tlanding',
     ]) {
       refusedWith('error.ssoLandingUrl', () => checkLandingUrl(refused));
     }

@@ -65,6 +65,9 @@ function publicKeyOf(given: unknown, algorithm: string, invalid: () => AppExcept
  */
 export function checkLandingUrl(value: string): string {
   const invalid = () => new AppException('error.ssoLandingUrl');
+  // The URL parser drops tabs and line breaks silently: a URL that held them is not the one the partner meant.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid();
   let url: URL;
   try {
     url = new URL(value);
