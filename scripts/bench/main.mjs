@@ -17,6 +17,9 @@
 //   BENCH_BCRYPT_ROUNDS=12       BCRYPT_ROUNDS of the server and of the raw bcrypt run
 //   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite, and use it
 //                                for the MySQL phase instead of a throw-away server
+//
+// `npm run bench -- --soak` runs the soak instead (scripts/bench/soak.mjs: mixed load on MariaDB/MySQL for
+// BENCH_SOAK_SECONDS=600 at BENCH_SOAK_RATE=100 req/s) and writes its section of bench/RESULTS.md.
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -25,6 +28,7 @@ import { children, lastLines, stop } from './children.mjs';
 import { load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
 import { measureRefresh } from './refresh.mjs';
+import { runSoak } from './soak.mjs';
 import { printReport, writeResults } from './report.mjs';
 import { build, createBenchTicket, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
 import {
@@ -43,6 +47,11 @@ import {
 } from './settings.mjs';
 
 async function main() {
+  if (process.argv.includes('--soak')) {
+    await build();
+    await createTmpDir();
+    return runSoak();
+  }
   console.log(`Load generator: ${wrkPath()} (one thread; autocannon saturates below these servers on a small machine)`);
   await build();
   await createTmpDir();
