@@ -19,6 +19,9 @@
 //   BENCH_TIMING_TRIES=200       wrong logins of each kind (unknown user, wrong password) for the timing
 //   BENCH_DATABASE_URL=mysql://user:pass@host:3306/db   benchmark on MySQL instead of SQLite, and use it
 //                                for the MySQL phase instead of a throw-away server
+//
+// `npm run bench -- --soak` runs the soak instead (scripts/bench/soak.mjs: mixed load on MariaDB/MySQL for
+// BENCH_SOAK_SECONDS=600 at BENCH_SOAK_RATE=100 req/s) and writes its section of bench/RESULTS.md.
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +31,7 @@ import { load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summa
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
 import { measureLoginTiming, TIMING_LIMITS } from './login-timing.mjs';
 import { measureRefresh } from './refresh.mjs';
+import { runSoak } from './soak.mjs';
 import { printReport, writeResults } from './report.mjs';
 import { build, createBenchTicket, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
 import {
@@ -46,6 +50,11 @@ import {
 } from './settings.mjs';
 
 async function main() {
+  if (process.argv.includes('--soak')) {
+    await build();
+    await createTmpDir();
+    return runSoak();
+  }
   console.log(`Load generator: ${wrkPath()} (one thread; autocannon saturates below these servers on a small machine)`);
   await build();
   await createTmpDir();

@@ -6,6 +6,8 @@
 //   const server = createThrowawayServer({ tmpPrefix: 'idsrv-test-db-' });
 //   const url = await server.start(); // mysql://root@127.0.0.1:<port>, or null when none is installed
 //   ...
+//   await server.takeDown('SIGKILL'); // a fault test: the server gone (data dir and port kept) ...
+//   await server.restart();           // ... and back
 //   await server.stop();              // or server.killSync() from an 'exit' handler
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -42,7 +44,7 @@ export function createThrowawayServer({ tmpPrefix = 'mysql-throwaway-', capture,
   let stopping = false;
   const runHelper = capture ?? ((cmd, args) => captureInGroup(cmd, args, helpers, () => stopping));
 
-  const state = { tmpDir: null, proc: null, port: null, url: null };
+  const state = { tmpDir: null, proc: null, port: null, url: null, args: null, serverBin: null, errLog: null };
 
   async function start() {
     const serverBin = findServerBinary();
@@ -59,16 +61,41 @@ export function createThrowawayServer({ tmpPrefix = 'mysql-throwaway-', capture,
     const port = await freePort();
     checkAborted();
 
-    state.proc = spawn(serverBin, serverArgs({ dataDir, errLog, port }), {
+    Object.assign(state, { serverBin, errLog, args: serverArgs({ dataDir, errLog, port }) });
+    spawnServer();
+    await waitUntilReady(port, errLog);
+    state.port = port;
+    state.url = `mysql://root@127.0.0.1:${port}`;
+    return state.url;
+  }
+
+  function spawnServer() {
+    state.proc = spawn(state.serverBin, state.args, {
       stdio: 'ignore',
       // Keeps a terminal Ctrl+C away from the server: it is stopped explicitly, at the end.
       detached: true,
     });
     state.proc.on('error', () => {}); // e.g. EACCES; waitUntilReady() reports it as "did not start"
-    await waitUntilReady(port, errLog);
-    state.port = port;
-    state.url = `mysql://root@127.0.0.1:${port}`;
-    return state.url;
+  }
+
+  /**
+   * Takes the running server down for a fault test: SIGTERM (a clean shutdown) or SIGKILL (a crash), and waits
+   * until it has exited. Its data dir and port are kept for restart().
+   */
+  async function takeDown(signal = 'SIGTERM') {
+    const { proc } = state;
+    if (!proc || !isRunning(proc)) return;
+    killGroup(proc, signal);
+    await exited(proc);
+  }
+
+  /** Starts the server again on the same data dir and port after takeDown(); resolves once it accepts connections. */
+  async function restart() {
+    if (!state.url) throw new MysqlServerError('restart() before start()');
+    if (state.proc && isRunning(state.proc)) return;
+    // The port was ours a moment ago; a server that exited may leave it in TIME_WAIT, which bind() tolerates on Linux.
+    spawnServer();
+    await waitUntilReady(state.port, state.errLog);
   }
 
   async function initDataDir(serverBin, isMariaDb, dataDir) {
@@ -158,7 +185,7 @@ export function createThrowawayServer({ tmpPrefix = 'mysql-throwaway-', capture,
       }
     }
     await fsp.rm(tmpDir, { recursive: true, force: true, maxRetries: 5 });
-    Object.assign(state, { tmpDir: null, proc: null, port: null, url: null });
+    Object.assign(state, { tmpDir: null, proc: null, port: null, url: null, args: null });
   }
 
   /** Last resort when exiting early: nothing can be awaited any more. */
@@ -169,13 +196,15 @@ export function createThrowawayServer({ tmpPrefix = 'mysql-throwaway-', capture,
     if (state.proc && isRunning(state.proc)) killGroup(state.proc, 'SIGKILL');
     // Retries cover the moment until the kill has landed and the server stops writing.
     fs.rmSync(state.tmpDir, { recursive: true, force: true, maxRetries: 10 });
-    Object.assign(state, { tmpDir: null, proc: null, port: null, url: null });
+    Object.assign(state, { tmpDir: null, proc: null, port: null, url: null, args: null });
   }
 
   return {
     start,
     stop,
     killSync,
+    takeDown,
+    restart,
     /** The temp dir once it exists, until stop(). */
     get tmpDir() {
       return state.tmpDir;

@@ -33,6 +33,11 @@ export class BoundedMysql {
 
   constructor(private readonly bounds: MysqlBounds) {}
 
+  /** How long a query's answer is awaited before it fails (and its request is answered 503). */
+  get queryTimeoutMs(): number {
+    return this.bounds.queryTimeoutMs;
+  }
+
   /** Called by TypeORM's MysqlDriver. */
   createPool(options: PoolOptions): Pool {
     this.connectionOptions = options;

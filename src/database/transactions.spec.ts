@@ -109,4 +109,14 @@ describe('Transactions and afterCommit', () => {
     assert.equal(await transactions.write('DELETE FROM item WHERE id = ?', [999]), 0, 'no row matched');
     await assert.rejects(transactions.write('SELECT 1', []), /a write statement/);
   });
+
+  it('writeBefore fills in a deadline on the database clock, in seconds since the epoch as clockSql reads it', async () => {
+    const sql = `INSERT INTO item (id) SELECT ? WHERE ${transactions.clockSql} < ?`;
+    assert.equal(await transactions.writeBefore(sql, [400]), 1, 'before its deadline');
+    assert.deepEqual(await dataSource.query('SELECT id FROM item WHERE id = 400'), [{ id: 400 }]);
+    // The same comparison with a deadline already past: a statement the database runs too late writes nothing.
+    assert.equal(await transactions.write(sql, [401, (Date.now() - 1000) / 1000]), 0);
+    assert.equal(await transactions.write(sql, [402, (Date.now() + 1000) / 1000]), 1);
+    await assert.rejects(transactions.writeBefore('SELECT 1', []), /a write statement/);
+  });
 });

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
+import { boundedMysqlOf } from './bounded-mysql';
 import { driverErrorCode } from './db-errors';
 import { ReadWriteLock } from './read-write-lock';
 
@@ -41,6 +42,9 @@ export class WriteOutsideTransactionError extends Error {
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const ATTEMPTS = 3;
 
+/** How often the database's clock is compared with ours again (writeBefore's deadlines are on its clock). */
+const CLOCK_CHECK_EVERY_MS = 10 * 60_000;
+
 /** Work to do once the transaction of that manager has committed; dropped if it rolls back. */
 const pendingAfterCommit = new WeakMap<EntityManager, Array<() => void>>();
 
@@ -53,6 +57,11 @@ export function afterCommit(manager: EntityManager, effect: () => void): void {
   const pending = pendingAfterCommit.get(manager);
   if (pending) pending.push(effect);
   else effect();
+}
+
+/** A deadline as the statements compare it with clockSql: seconds since the epoch, to the millisecond. */
+function epochSeconds(ms: number): number {
+  return Math.round(ms) / 1000;
 }
 
 function isRetryable(error: unknown): boolean {
@@ -78,10 +87,22 @@ export class Transactions {
   private readonly lock: ReadWriteLock | undefined;
   /** Reads outside a transaction. Not for use inside `run`: there, read with its manager. */
   readonly reader: Reader;
+  /**
+   * The database's clock in SQL, in seconds since the epoch, read as the statement runs (SYSDATE, not NOW,
+   * which MySQL fixes when the statement arrives): a statement compares it with the deadline writeBefore()
+   * gives it (`… AND ${clockSql} < ?`).
+   */
+  readonly clockSql: string;
+  /** MySQL: how long the driver awaits an answer; undefined on SQLite, which runs in this process and cannot stall. */
+  private readonly queryTimeoutMs: number | undefined;
+  /** The database's clock minus ours, in ms, and when that was measured. */
+  private clock?: { offsetMs: Promise<number>; at: number };
 
   constructor(private readonly dataSource: DataSource) {
     this.lock = dataSource.options.type === 'better-sqlite3' ? new ReadWriteLock() : undefined;
     this.reader = this.lock ? dataSource.createEntityManager(readOnlyBetweenTransactions(dataSource.createQueryRunner(), this.lock)) : dataSource.manager;
+    this.clockSql = this.lock ? "((julianday('now') - 2440587.5) * 86400.0)" : 'UNIX_TIMESTAMP(SYSDATE(3))';
+    this.queryTimeoutMs = boundedMysqlOf(dataSource)?.queryTimeoutMs;
   }
 
   /** Whether the database is open (it closes last on shutdown). */
@@ -132,6 +153,60 @@ export class Transactions {
     if (READ_STATEMENT.test(sql)) throw new Error('Transactions.write takes a write statement');
     if (this.lock) return this.lock.exclusive(() => this.affectedRows(this.dataSource.createQueryRunner(), sql, parameters));
     return this.affectedRows(this.dataSource.createQueryRunner(), sql, parameters);
+  }
+
+  /**
+   * As write(), for a statement whose last `?` is left to this method: the moment, on the database's clock
+   * (compare it with clockSql), when the driver stops waiting for the statement's answer and its request is
+   * answered 503. A statement the database runs only later (a stalled server that thaws with it still in its
+   * socket buffer) then writes nothing, so that a client told "failed" finds the database as it left it: a
+   * refresh rotation answered 503 must leave the old token valid, not rotated behind the client's back.
+   */
+  async writeBefore(sql: string, parameters: unknown[]): Promise<number> {
+    if (READ_STATEMENT.test(sql)) throw new Error('Transactions.writeBefore takes a write statement');
+    if (this.lock) return this.lock.exclusive(() => this.affectedRows(this.dataSource.createQueryRunner(), sql, [...parameters, this.farDeadline()]));
+    const offsetMs = await this.clockOffsetMs();
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      // The connection first: the driver's timeout counts from the moment the statement is sent.
+      await runner.connect();
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+    return this.affectedRows(runner, sql, [...parameters, epochSeconds(Date.now() + offsetMs + this.queryTimeoutMs!)]);
+  }
+
+  /**
+   * A deadline for a statement inside Transactions.run, for the same purpose as writeBefore's, taken now
+   * (the statement is sent a moment later, so it errs on the side of writing nothing).
+   */
+  async deadline(): Promise<number> {
+    if (this.queryTimeoutMs === undefined) return this.farDeadline();
+    return epochSeconds(Date.now() + (await this.clockOffsetMs()) + this.queryTimeoutMs);
+  }
+
+  /** SQLite runs in this process: a statement is never executed after its caller gave up. */
+  private farDeadline(): number {
+    return epochSeconds(Date.now() + 24 * 3600_000);
+  }
+
+  /**
+   * The database's clock minus ours, from the midpoint of one round trip: measured at the first write that
+   * needs it and every CLOCK_CHECK_EVERY_MS after, so that clocks a few seconds apart do not turn every
+   * deadline into a refusal (or into no deadline). A failed measurement is not kept.
+   */
+  private clockOffsetMs(): Promise<number> {
+    if (this.clock && Date.now() - this.clock.at < CLOCK_CHECK_EVERY_MS) return this.clock.offsetMs;
+    const measured = (async () => {
+      const sent = Date.now();
+      const [row] = await this.dataSource.query<Array<{ now: string | number }>>(`SELECT ${this.clockSql} AS now`);
+      const received = Date.now();
+      return Number(row.now) * 1000 - (sent + received) / 2;
+    })();
+    this.clock = { offsetMs: measured, at: Date.now() };
+    measured.catch(() => (this.clock = undefined));
+    return measured;
   }
 
   private async affectedRows(runner: QueryRunner, sql: string, parameters: unknown[]): Promise<number> {

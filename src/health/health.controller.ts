@@ -16,6 +16,15 @@ export interface HealthStatus {
   revocationLagMs?: number;
 }
 
+/** GET /health/live: the process answers; nothing else is asked. */
+export interface LiveStatus {
+  status: 'ok';
+}
+
+export class LiveStatusDto implements LiveStatus {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
+}
+
 export class HealthStatusDto implements HealthStatus {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
   @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
@@ -45,7 +54,36 @@ export class HealthController {
     description:
       'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods',
   })
-  async check(): Promise<Reply<HealthStatus>> {
+  check(): Promise<Reply<HealthStatus>> {
+    return this.readiness();
+  }
+
+  /** The same answer as GET /health, under the name orchestrators expect for a readiness probe. */
+  @Get('ready')
+  @Public()
+  @ApiOperation({ summary: 'Readiness: the database answers and the revocation log is current (as GET /health)' })
+  @ApiEnvelopeResponse(200, HealthStatusDto, {
+    message: '服务正常',
+    example: { status: 'ok', database: 'up', redis: 'up', revocationLagMs: 180 },
+  })
+  @ApiResponse({ status: 503, description: 'As GET /health: the database is down or slow, or the revocation log is behind' })
+  ready(): Promise<Reply<HealthStatus>> {
+    return this.readiness();
+  }
+
+  /**
+   * Liveness asks nothing of the database: an orchestrator that restarted the instance whenever the database
+   * is down would only add restarts to the outage, and the instance recovers by itself when it returns.
+   */
+  @Get('live')
+  @Public()
+  @ApiOperation({ summary: 'Liveness: the process answers requests; the database is not asked' })
+  @ApiEnvelopeResponse(200, LiveStatusDto, { message: '服务正常', example: { status: 'ok' } })
+  live(): Reply<LiveStatus> {
+    return new Reply('health.ok', { status: 'ok' });
+  }
+
+  private async readiness(): Promise<Reply<HealthStatus>> {
     const lagMs = this.revocations.lagMs();
     const lag = lagMs === undefined ? {} : { revocationLagMs: lagMs };
     if (!(await this.database.isUp())) throw new AppException('error.databaseUnavailable', { status: 'error', database: 'down', ...lag });

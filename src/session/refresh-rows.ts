@@ -28,12 +28,22 @@ const CURRENT_REFRESH = `SELECT token_hash, generation, created_at FROM auth_ref
 
 /**
  * A rotation, whole in one statement: the successor of generation n, written only while the session is
- * unrevoked and unexpired (else no row). Of several rotations of one token the unique key on
+ * unrevoked and unexpired (else no row), and only before the deadline on the database's clock `clockSql`
+ * (Transactions.writeBefore): a statement a stalled server runs after its client was answered 503 writes
+ * nothing, so the client's token stays valid. Of several rotations of one token the unique key on
  * (session_id, generation) lets exactly one write it; the others fail with a duplicate key.
- * Parameters: new token's hash, generation n+1, now, session id, now.
+ * Parameters: new token's hash, generation n+1, now, session id, now, deadline (seconds since the epoch).
  */
-export const INSERT_SUCCESSOR = `INSERT INTO auth_refresh_token (token_hash, session_id, generation, created_at)
-  SELECT ?, s.id, ?, ? FROM auth_session s WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`;
+export const insertSuccessor = (clockSql: string) => `INSERT INTO auth_refresh_token (token_hash, session_id, generation, created_at)
+  SELECT ?, s.id, ?, ? FROM auth_session s WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND ${clockSql} < ?`;
+
+/**
+ * A successor that was never delivered (its rotation was answered 503) replaced by a new one, while it is
+ * still that session's latest: the deadline keeps a late run from replacing a token the client now holds.
+ * Parameters: new token's hash, now, session id, generation, the undelivered token's hash, deadline.
+ */
+export const replaceUndelivered = (clockSql: string) => `UPDATE auth_refresh_token SET token_hash = ?, created_at = ?
+  WHERE session_id = ? AND generation = ? AND token_hash = ? AND ${clockSql} < ?`;
 
 /** A session's refresh token, as rotation needs it. */
 export type CurrentRefreshToken = Pick<RefreshToken, 'tokenHash' | 'sessionId' | 'generation'>;

@@ -16,7 +16,8 @@ import { execute, sqlDateTime } from '../database/sql';
 import type { ClientInfo } from './client-info';
 import { SessionConfig, sessionConfig } from './session.config';
 import { RefreshToken } from './entities/refresh-token.entity';
-import { CurrentRefreshToken, findCurrentRefresh, findPresentedRefresh, INSERT_SUCCESSOR } from './refresh-rows';
+import { CurrentRefreshToken, findCurrentRefresh, findPresentedRefresh, insertSuccessor, replaceUndelivered } from './refresh-rows';
+import { UnsettledRotations } from './unsettled-rotations';
 import { isMintedType, LoginSessionType, MintedSessionType, RevokeReason, Session } from './entities/session.entity';
 
 /** A user who has shown who it is, in its family's way: a password, a partner's ticket, a verification code. */
@@ -104,13 +105,22 @@ async function insertRefreshToken(manager: EntityManager, token: string, session
  */
 @Injectable()
 export class SessionIssuer {
+  /** The rotation's INSERT, with the database's clock for its deadline. */
+  private readonly insertSuccessorSql: string;
+  private readonly replaceUndeliveredSql: string;
+  /** Rotations answered 503 whose successor the database may or may not have written. */
+  private readonly unsettled = new UnsettledRotations();
+
   constructor(
     private readonly transactions: Transactions,
     private readonly tokens: TokenService,
     private readonly revocations: RevocationService,
     private readonly scopes: UserScopes,
     @Inject(sessionConfig.token) private readonly config: SessionConfig,
-  ) {}
+  ) {
+    this.insertSuccessorSql = insertSuccessor(transactions.clockSql);
+    this.replaceUndeliveredSql = replaceUndelivered(transactions.clockSql);
+  }
 
   /** Opens a session: a login's access and refresh tokens, or a minted token. */
   open(request: LoginRequest): Promise<IssuedTokens>;
@@ -218,7 +228,8 @@ export class SessionIssuer {
     if (!copies.every((copy) => constantTimeEquals(copy!, token))) throw new AppException('error.refreshMismatch');
     if (!looksLikeRefreshToken(token)) throw refreshInvalid();
 
-    const found = await findPresentedRefresh(this.transactions.reader, hashToken(token));
+    const tokenHash = hashToken(token);
+    const found = await findPresentedRefresh(this.transactions.reader, tokenHash);
     const now = new Date();
     if (!found || found.session.revokedAt || found.session.expiresAt <= now) throw refreshInvalid();
     const { session, user } = found;
@@ -226,6 +237,10 @@ export class SessionIssuer {
     if (session.userAgent !== client.userAgent || (this.config.bindIp && session.ip !== client.ip)) {
       await this.revoke(session.id, 'client_mismatch');
       throw new AppException('error.sessionBinding');
+    }
+    if (found.token.rotatedAt && user && user.status === USER_STATUS_NORMAL && this.unsettled.successorOf(tokenHash) !== undefined) {
+      const redone = await this.settling(tokenHash, found.token, () => this.redoUnsettled(tokenHash, found.token, now));
+      if (redone) return this.settling(tokenHash, found.token, () => this.issue(user, session.id, redone, secondsLeft(session, now), now));
     }
     if (found.token.rotatedAt) {
       // The same client sending one token twice within moments is a race it lost (parallel tabs or
@@ -243,13 +258,32 @@ export class SessionIssuer {
 
     // One statement, its own transaction. Another request that rotated this token between our read and
     // the insert won; this one loses quietly.
-    const nextToken = await this.advance(
-      (sql, parameters) => this.transactions.write(sql, parameters),
-      found.token,
-      now,
-      () => new AppException('error.refreshRaced'),
-    );
-    return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
+    return this.settling(tokenHash, found.token, async () => {
+      const nextToken = await this.advance(
+        (sql, parameters) => this.transactions.writeBefore(sql, parameters),
+        found.token,
+        now,
+        () => new AppException('error.refreshRaced'),
+      );
+      return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
+    });
+  }
+
+  /**
+   * Runs the part of a rotation from its write to its answer. When the database fails in it (a crash, a lost
+   * connection, a timeout), the successor may have been written although the client is answered 503 and never
+   * sees it: the client's retry with the same token is then not reuse (see redoUnsettled).
+   */
+  private async settling<T>(tokenHash: string, presented: CurrentRefreshToken, work: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      if (!(error instanceof AppException)) this.unsettled.remember(tokenHash, presented.generation + 1);
+      throw error;
+    }
+    this.unsettled.forget(tokenHash);
+    return result;
   }
 
   /**
@@ -273,12 +307,35 @@ export class SessionIssuer {
       throw refreshInvalid();
     }
 
+    const deadline = await this.transactions.deadline();
     const nextToken = await this.transactions.run(async (manager) => {
-      const next = await this.advance((sql, parameters) => execute(manager, sql, parameters), current, now, refreshInvalid);
+      const next = await this.advance((sql, parameters) => execute(manager, sql, [...parameters, deadline]), current, now, refreshInvalid);
       await this.revocations.revokeTokens(manager, [{ jti: token.jti, expiresAt: new Date(token.exp * 1000) }], now);
       return next;
     });
     return this.issue(user, session.id, nextToken, secondsLeft(session, now), now);
+  }
+
+  /**
+   * The retry of a rotation this instance answered 503 because the database failed mid-statement, when
+   * that statement did write the successor: the successor was never delivered, so it is replaced by a new
+   * token (its hash in place of the undelivered one) as long as it is still the session's latest; the answer
+   * is the new token. Undefined when there is nothing to redo, and the token is judged as any rotated one.
+   */
+  private async redoUnsettled(tokenHash: string, presented: CurrentRefreshToken, now: Date): Promise<string | undefined> {
+    const generation = this.unsettled.successorOf(tokenHash);
+    if (generation === undefined || generation !== presented.generation + 1) return undefined;
+    const current = await findCurrentRefresh(this.transactions.reader, presented.sessionId);
+    if (!current || current.generation !== generation) return undefined;
+    const nextToken = newRefreshToken();
+    const written = await this.transactions.writeBefore(this.replaceUndeliveredSql, [
+      hashToken(nextToken),
+      sqlDateTime(now),
+      presented.sessionId,
+      generation,
+      current.tokenHash,
+    ]);
+    return written === 1 ? nextToken : undefined;
   }
 
   /**
@@ -296,7 +353,7 @@ export class SessionIssuer {
     const at = sqlDateTime(now);
     let written: number;
     try {
-      written = await write(INSERT_SUCCESSOR, [hashToken(nextToken), current.generation + 1, at, current.sessionId, at]);
+      written = await write(this.insertSuccessorSql, [hashToken(nextToken), current.generation + 1, at, current.sessionId, at]);
     } catch (error) {
       // MySQL may instead pick one of the racing inserts as a deadlock victim: it lost the same race.
       if (isDuplicateKey(error) || driverErrorCode(error) === 'ER_LOCK_DEADLOCK') throw lost();
