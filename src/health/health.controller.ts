@@ -3,6 +3,7 @@ import { ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } 
 import { ApiEnvelopeResponse } from '../common/api-envelope';
 import { AppException } from '../common/app.exception';
 import { Reply } from '../common/envelope';
+import { message } from '../common/messages';
 import { DatabaseProbe } from '../database/database-probe';
 import { Public } from '../security/decorators';
 import { RevocationService } from '../security/revocation.service';
@@ -16,12 +17,35 @@ export interface HealthStatus {
   revocationLagMs?: number;
 }
 
+export interface Liveness {
+  status: 'ok';
+}
+
+export interface Readiness {
+  status: 'ok';
+  database: 'up';
+}
+
+const DATABASE_DOWN = message('error.databaseUnavailable', 'zh');
+
+/** What GET /health/live answers, always: the process runs and its event loop turns. */
+export const LIVE: Liveness = { status: 'ok' };
+
 export class HealthStatusDto implements HealthStatus {
   @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
   @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
   @ApiPropertyOptional({ enum: ['up', 'down'], example: 'up', description: 'Only with REDIS_URL' }) redis?: 'up' | 'down';
   @ApiPropertyOptional({ example: 180, description: 'Milliseconds since the revocation log was last read; absent with REVOCATION_POLL_MS=0' })
   revocationLagMs?: number;
+}
+
+export class LivenessDto implements Liveness {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
+}
+
+export class ReadinessDto implements Readiness {
+  @ApiProperty({ enum: ['ok'], example: 'ok' }) status!: 'ok';
+  @ApiProperty({ enum: ['up'], example: 'up' }) database!: 'up';
 }
 
 @ApiTags('Health')
@@ -53,5 +77,35 @@ export class HealthController {
     if (!this.revocations.isCurrent()) throw new AppException('error.revocationsBehind', { status: 'error', database: 'up', ...lag });
     const redis = this.revocations.redisState();
     return new Reply('health.ok', { status: 'ok', database: 'up', ...(redis ? { redis } : {}), ...lag });
+  }
+
+  /** Answered by HealthLiveRoute before Nest's pipeline, with the body this method returns. */
+  @Get('live')
+  @Public()
+  @ApiOperation({
+    summary: 'Liveness: the process answers',
+    description: 'Touches neither the database nor anything else: for a liveness probe that restarts a stuck process, polled as often as wanted.',
+  })
+  @ApiEnvelopeResponse(200, LivenessDto, { message: '服务正常', example: LIVE })
+  live(): Reply<Liveness> {
+    return new Reply('health.ok', LIVE);
+  }
+
+  @Get('ready')
+  @Public()
+  @ApiOperation({
+    summary: 'Readiness: the database answers',
+    description: 'One `SELECT 1`, bounded to a second (concurrent checks share it): for a load balancer deciding whether to send traffic here.',
+  })
+  @ApiEnvelopeResponse(200, ReadinessDto, { message: '服务正常', example: { status: 'ok', database: 'up' } })
+  @ApiResponse({
+    status: 503,
+    description: 'The database cannot be reached or does not answer within a second',
+    headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer', example: 5 } } },
+    schema: { example: { code: 503, message: DATABASE_DOWN, msg: DATABASE_DOWN, data: { status: 'error', database: 'down' } } },
+  })
+  async ready(): Promise<Reply<Readiness>> {
+    if (!(await this.database.isUp())) throw new AppException('error.databaseUnavailable', { status: 'error', database: 'down' });
+    return new Reply('health.ok', { status: 'ok', database: 'up' });
   }
 }
