@@ -1,4 +1,3 @@
-import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -64,9 +63,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
 
-  // Cookies are parsed only where a route reads them (the v1 refresh token, see refreshCookie()), not in an
-  // onRequest hook every request pays for; setting them works as before.
-  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route is registered: each route gets its family's success renderer as it is.
   renderers.attach(fastify);
