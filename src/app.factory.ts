@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './app.config';
@@ -13,7 +13,7 @@ import { AppException } from './common/app.exception';
 import { answerNodeRefusals, clientErrorHandler } from './common/client-error';
 import { registerGracefulClose } from './common/graceful-close';
 import { nestsDeeperThan } from './common/json-depth';
-import { createLogger, lazyChildLoggerFactory, PinoNestLogger } from './common/logger';
+import { createLogger, PinoNestLogger, withLazyChildren } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
 import { createValidationPipe } from './common/validation';
@@ -37,14 +37,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // No Nest middleware (no configure(consumer), no app.use()): without @fastify/middie no request pays for
     // its onRequest hook that finds nothing to run.
     skipMiddie: true,
-    loggerInstance: logger,
+    // Each request's logger is built only if the request writes a line.
+    loggerInstance: withLazyChildren(logger),
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which its types omit.
     trustProxy: config.trustProxy as boolean | string,
     genReqId: requestId,
-    // A request's pino child is built only if the request writes a line.
-    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler: clientErrorHandler(renderers),
