@@ -2,8 +2,6 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from './app.config';
 import { AppModule } from './app.module';
 import { auditRawRefusals, registerAuditHook } from './audit/audit.hook';
@@ -16,16 +14,9 @@ import { nestsDeeperThan } from './common/json-depth';
 import { createLogger, PinoNestLogger, withLazyChildren } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
+import { requestIdOf } from './common/request-id';
 import { createValidationPipe } from './common/validation';
 import { setupDocs } from './docs';
-
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** A caller's X-Request-Id is kept when it is sane, so logs line up across services. */
-function requestId(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
-}
 
 /** The whole application, configured as it serves: used by main.ts, the e2e tests and the benchmark. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -43,7 +34,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which its types omit.
     trustProxy: config.trustProxy as boolean | string,
-    genReqId: requestId,
+    genReqId: requestIdOf,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler: clientErrorHandler(renderers),
