@@ -1,10 +1,7 @@
-import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from 'fastify';
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
 import type { AppConfig } from './app.config';
 import { AppModule } from './app.module';
 import { auditRawRefusals, registerAuditHook } from './audit/audit.hook';
@@ -14,20 +11,13 @@ import { AppException } from './common/app.exception';
 import { answerNodeRefusals, clientErrorHandler } from './common/client-error';
 import { registerGracefulClose } from './common/graceful-close';
 import { nestsDeeperThan } from './common/json-depth';
-import { createLogger, lazyChildLoggerFactory, PinoNestLogger } from './common/logger';
+import { createLogger, PinoNestLogger, withLazyChildren } from './common/logger';
 import { parseQueryString } from './common/query-string';
 import { RendererRegistry } from './common/renderer-registry';
+import { requestIdOf } from './common/request-id';
 import { attachSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
 import { setupDocs } from './docs';
-
-const CLIENT_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** A caller's X-Request-Id is kept when it is sane, so logs line up across services. */
-function requestId(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
-}
 
 /** The whole application, configured as it serves: used by main.ts, the e2e tests and the benchmark. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -39,14 +29,13 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     // No Nest middleware (no configure(consumer), no app.use()): without @fastify/middie no request pays for
     // its onRequest hook that finds nothing to run.
     skipMiddie: true,
-    loggerInstance: logger,
+    // Each request's logger is built only if the request writes a line.
+    loggerInstance: withLazyChildren(logger),
     logController: new LogController({ disableRequestLogging: !config.logRequests }),
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which its types omit.
     trustProxy: config.trustProxy as boolean | string,
-    genReqId: requestId,
-    // A request's pino child is built only if the request writes a line.
-    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
+    genReqId: requestIdOf,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     clientErrorHandler: clientErrorHandler(renderers),
@@ -65,9 +54,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     abortOnError: false,
   });
 
-  // Cookies are parsed only where a route reads them (the v1 refresh token, see refreshCookie()), not in an
-  // onRequest hook every request pays for; setting them works as before.
-  await app.register(fastifyCookie, { hook: false });
   const fastify = app.getHttpAdapter().getInstance();
   // Before any route is registered: each route gets its family's success renderer as it is.
   renderers.attach(fastify);

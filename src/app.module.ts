@@ -5,7 +5,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { DatabaseModule } from './database/database.module';
 import { DeptModule } from './dept/dept.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { PermissionModule } from './permission/permission.module';
 import { RoleModule } from './role/role.module';
 import { SessionModule } from './session/session.module';
@@ -37,8 +37,8 @@ export class AppModule {
         TicketModule,
         WechatModule,
         ApiV2Module,
+        HealthModule,
       ],
-      controllers: [HealthController],
       providers: configuration,
       exports: configuration.map((provider) => provider.provide),
     };

@@ -51,7 +51,22 @@ for (const database of testDatabases()) {
       assert.equal(typeof revocationLagMs, 'number', 'how long ago the revocation log was read');
     });
 
-    it('answers 503 in the envelope when the database is gone', async () => {
+    it('GET /health/live answers from memory, in the language asked for; GET /health/ready reports the database', async () => {
+      const live = await t.http().get('/health/live');
+      assert.equal(live.status, 200);
+      assert.match(String(live.headers['content-type']), /^application\/json; charset=utf-8$/);
+      assert.deepEqual(live.body, { code: 200, message: '服务正常', msg: '服务正常', data: { status: 'ok' } });
+      const english = await t.http().get('/health/live').set('Accept-Language', 'en-GB,en;q=0.9,zh;q=0.5');
+      assert.deepEqual(english.body, { code: 200, message: 'Service is healthy.', msg: 'Service is healthy.', data: { status: 'ok' } });
+      const head = await t.http().head('/health/live');
+      assert.equal(head.status, 200);
+      assert.ok(!head.text, 'HEAD answers no body');
+      const ready = await t.http().get('/health/ready');
+      assert.equal(ready.status, 200);
+      assert.deepEqual(ready.body, { code: 200, message: '服务正常', msg: '服务正常', data: { status: 'ok', database: 'up' } });
+    });
+
+    it('answers 503 in the envelope when the database is gone (GET /health/live still 200)', async () => {
       const instance = await t.restart();
       await instance.app.get(DataSource).destroy();
       const health = await instance.http().get('/health');
@@ -60,6 +75,14 @@ for (const database of testDatabases()) {
       const { revocationLagMs, ...down } = health.body.data;
       assert.deepEqual(down, { status: 'error', database: 'down' });
       assert.equal(typeof revocationLagMs, 'number');
+      const ready = await instance.http().get('/health/ready');
+      assert.equal(ready.status, 503);
+      assertEnvelope(ready.body, 503);
+      assert.deepEqual(ready.body.data, { status: 'error', database: 'down' });
+      assert.equal(ready.headers['retry-after'], '5');
+      const live = await instance.http().get('/health/live');
+      assert.equal(live.status, 200);
+      assert.deepEqual(live.body.data, { status: 'ok' });
       const loginAttempt = await instance.http().post('/auth/login').send({ username: 'admin', password: 'whatever-1' });
       assert.equal(loginAttempt.status, 503);
       assertEnvelope(loginAttempt.body, 503);

@@ -175,8 +175,8 @@ for (const database of testDatabases()) {
         const admin = as(t, adminToken);
         record('get', '/test', await admin.get('/test'));
         record('get', '/health', await t.http().get('/health'));
-        record('get', '/health/ready', await t.http().get('/health/ready'));
         record('get', '/health/live', await t.http().get('/health/live'));
+        record('get', '/health/ready', await t.http().get('/health/ready'));
 
         // A complete profile: the documents show these fields as strings.
         const profile = { nickname: 'Nick', avatar: 'https://example.com/a.png', phone: '13800000000', sex: '1', remark: 'note', employeeNo: 'E1' };

@@ -80,7 +80,7 @@ describe('a stalled MySQL database (frozen with SIGSTOP)', () => {
     await server?.stop();
   });
 
-  it('answers 503 in the envelope within 5 s (/health within 2 s, /test unaffected) and recovers when it thaws, losing nothing acknowledged', async (context) => {
+  it('answers 503 in the envelope within 5 s (/health and /health/ready within 2 s, /test and /health/live unaffected) and recovers when it thaws, losing nothing acknowledged', async (context) => {
     if (!serverUrl) return context.skip('no mariadbd/mysqld installed (Debian: apt-get install mariadb-server)');
     const t: TestApp = await startTestApp({ name: 'mysql', serverUrl }, { DB_POOL_SIZE: String(POOL_SIZE), READ_CACHE_TTL_MS: '0' });
     try {
@@ -102,6 +102,10 @@ describe('a stalled MySQL database (frozen with SIGSTOP)', () => {
         assert.ok(test.ms < 500, `GET /test took ${test.ms} ms`);
 
         assertUnavailable(await timed(t.http().get('/health'), 2000), 2000, 'GET /health');
+        assertUnavailable(await timed(t.http().get('/health/ready'), 2000), 2000, 'GET /health/ready');
+        const live = await timed(t.http().get('/health/live'), 500);
+        assert.equal(live.response?.status, 200, 'GET /health/live needs no database');
+        assert.ok(live.ms < 500, `GET /health/live took ${live.ms} ms`);
 
         // One request: a connection the pool already holds, stuck mid-query.
         assertUnavailable(await timed(admin.get('/user/1'), 5000), 5000, 'GET /user/1 on an open connection');

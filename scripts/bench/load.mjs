@@ -178,6 +178,21 @@ export async function probe(name, { url, method = 'GET', headers = {}, body }, e
     throw new Failure(`${name.replace(/\s+/g, ' ')}: expected ${expectedStatus}, got ${response.status}: ${text.slice(0, 500)}`);
 }
 
+/**
+ * The two contenders of a ratio answer the same request alike: status, body, and every header but Date. Otherwise
+ * the ratio would compare different work (a JSON body against an empty 204, a header one side does not send).
+ */
+export async function assertSameAnswer(ours, theirs) {
+  const answer = async ({ opts: { url, headers = {} } }) => {
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
+    const body = await response.text();
+    const kept = [...response.headers].filter(([name]) => name !== 'date').sort(([a], [b]) => a.localeCompare(b));
+    return JSON.stringify({ status: response.status, headers: kept, body });
+  };
+  const [a, b] = [await answer(ours), await answer(theirs)];
+  if (a !== b) throw new Failure(`${ours.name.replace(/\s+/g, ' ')} and ${theirs.name.replace(/\s+/g, ' ')} answer differently:\n  ${a}\n  ${b}`);
+}
+
 /** bcrypt.compare in a separate process, at the login's concurrency, with a warm-up like the HTTP runs. */
 export async function rawBcrypt(serverPids) {
   const bcryptUrl = pathToFileURL(requireFromRoot.resolve('bcrypt')).href;
@@ -230,6 +245,7 @@ process.stdout.write(JSON.stringify({ completed: latencies.length, rps: latencie
     errors: 0,
     problems: result.completed === 0 ? ['no completed compares'] : [],
     otherCpu,
+    command: `node raw-bcrypt.mjs: bcrypt.compare at cost ${SETTINGS.bcryptRounds}, ${SETTINGS.loginConnections} in flight, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s`,
   };
 }
 

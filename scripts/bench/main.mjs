@@ -1,12 +1,13 @@
 // `npm run bench` (scripts/bench/main.mjs): build the app, start it (HS256, RS256, ES256) next to a bare
-// Fastify server and compare their throughput with wrk, one thread (GET /test and GET /health against bare
-// GET /test, RS256/ES256 tokens against HS256 ones on the same server, GET /v1/auth/jwks against the same JWK Set
-// served by bare Fastify), then the login endpoint with raw bcrypt.compare at the same cost, then refresh
+// Fastify server answering the same (status, body, headers: checked before the runs) and compare their throughput
+// with wrk, one thread (GET /test and GET /health/live against the same routes of bare Fastify, RS256/ES256 tokens
+// against HS256 ones on the same server, GET /v1/auth/jwks against the same JWK Set served by bare Fastify), then the login endpoint with raw bcrypt.compare at the same cost, then refresh
 // rotations (BENCH_REFRESH_SESSIONS sessions in closed loops), and the server's RSS and start-to-ready time,
 // then the medians of a login's time for an unknown user and for a wrong password (login-timing.mjs).
 // Then, on MySQL, the refresh rotations again and the database reads GET /role/list (a page of 10) and
 // GET /user/{uid} against a p99 target: on BENCH_DATABASE_URL, or else on a throw-away MariaDB/MySQL server
 // when one is installed (skipped otherwise). wrk (Debian package `wrk`) is required: without it the bench stops.
+// The figures are printed beside their targets, written as JSON to the temp dir and as Markdown to bench/RESULTS.md.
 //
 //   BENCH_DURATION=10            seconds per measured run (after a 2 s warm-up)
 //   BENCH_ROUNDS=5               alternating rounds of the paired comparisons (medians are reported)
@@ -27,13 +28,13 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MysqlServerError } from '../lib/mysql-server.mjs';
 import { children, lastLines, stop } from './children.mjs';
-import { load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
+import { assertSameAnswer, load, medianOf, medianRun, otherCpuLoad, probe, ratio, rawBcrypt, summarize, waitForIdle } from './load.mjs';
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
 import { measureLoginTiming, TIMING_LIMITS } from './login-timing.mjs';
 import { measureRefresh } from './refresh.mjs';
 import { runSoak } from './soak.mjs';
-import { printReport, writeResults } from './report.mjs';
-import { build, createBenchTicket, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
+import { printReport, writeMarkdown, writeResults } from './report.mjs';
+import { build, createBenchTicket, livenessBody, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
 import {
   ADMIN,
   BENCH_GATEWAY,
@@ -85,8 +86,8 @@ async function main() {
   const token = await login(app.url);
   const rsToken = await login(rsApp.url);
   const esToken = await login(esApp.url);
-  const jwksBody = await createBenchTicket(app.url, token);
-  const bare = await startBareFastify(jwksBody);
+  const jwks = await createBenchTicket(app.url, token);
+  const bare = await startBareFastify({ ...jwks, liveBody: await livenessBody(app.url) });
 
   const busy = await otherCpuLoad(app.proc);
   console.log(`Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle.`);
@@ -110,7 +111,13 @@ async function main() {
     `\nLoad runs with wrk -t1 (${SETTINGS.warmupSeconds} s warm-up, then ${SETTINGS.duration} s measured; the pairs in ${SETTINGS.rounds} rounds, back to back, ${SETTINGS.roundSeconds} s each, warm-up before the first round only):`,
   );
   const contenders = {
-    bare: { name: 'bare Fastify  GET /test', proc: bare.proc, opts: { url: `${bare.url}/test`, connections: SETTINGS.connections }, status: 200 },
+    // The same bare 204 as the identity server's (wrk sends the token to both).
+    bare: {
+      name: 'bare Fastify  GET /test',
+      proc: bare.proc,
+      opts: { url: `${bare.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
+      status: 204,
+    },
     hs: {
       name: 'identity      GET /test (valid token)',
       proc: app.proc,
@@ -142,17 +149,17 @@ async function main() {
       opts: { url: `${esApp.url}/test`, connections: SETTINGS.connections, headers: { authorization: `Bearer ${token}` } },
       status: 204,
     },
-    // There is no database-free liveness route (GET /health/live): GET /health probes the database on every call.
-    health: {
-      name: 'identity      GET /health (probes the DB; no DB-free liveness route)',
+    // The database-free liveness route, against bare Fastify sending the same envelope.
+    live: {
+      name: 'identity      GET /health/live',
       proc: app.proc,
-      opts: { url: `${app.url}/health`, connections: SETTINGS.connections },
+      opts: { url: `${app.url}/health/live`, connections: SETTINGS.connections },
       status: 200,
     },
-    bareHealth: {
-      name: 'bare Fastify  GET /test (against GET /health)',
+    bareLive: {
+      name: 'bare Fastify  GET /health/live',
       proc: bare.proc,
-      opts: { url: `${bare.url}/test`, connections: SETTINGS.connections },
+      opts: { url: `${bare.url}/health/live`, connections: SETTINGS.connections },
       status: 200,
     },
     // What every API gateway polls: served from memory, against bare Fastify sending the same JWK Set text.
@@ -172,11 +179,19 @@ async function main() {
   /** Each pair is measured back to back: [numerator, denominator] of a ratio. */
   const pairs = {
     test: ['hs', 'bare'],
-    health: ['health', 'bareHealth'],
+    live: ['live', 'bareLive'],
     rs256: ['rs', 'rsServerHs'],
     es256: ['es', 'esServerHs'],
     jwks: ['jwks', 'bareJwks'],
   };
+  // A ratio means something only if both sides answer the same: status, body and headers (but Date).
+  for (const [numerator, denominator] of [
+    ['hs', 'bare'],
+    ['live', 'bareLive'],
+    ['jwks', 'bareJwks'],
+  ]) {
+    await assertSameAnswer(contenders[numerator], contenders[denominator]);
+  }
   const rounds = Object.fromEntries(Object.keys(contenders).map((key) => [key, []]));
   const pairRatios = Object.fromEntries(Object.keys(pairs).map((key) => [key, []]));
   for (let round = 1; round <= SETTINGS.rounds; round++) {
@@ -265,44 +280,33 @@ async function main() {
   // In the table and among the failed runs like the MySQL phase's wrk runs.
   if (mysqlPhase.refresh) runs.push(mysqlPhase.refresh);
 
+  /** A ratio of paired rounds: the median of the rounds' ratios, and the wrk commands of both sides. */
+  const pairRatio = (key, name) => ({
+    name: `${name}, median of paired rounds`,
+    value: medianOf(pairRatios[key]),
+    rounds: pairRatios[key],
+    target: TARGETS[key],
+    commands: pairs[key].map((side) => medianRun(rounds[side]).command),
+  });
   const ratios = {
-    test: {
-      name: 'GET /test (valid token) / bare Fastify, median of paired rounds',
-      value: medianOf(pairRatios.test),
-      rounds: pairRatios.test,
-      target: TARGETS.test,
+    test: pairRatio('test', 'GET /test (valid token) / bare Fastify (the same 204)'),
+    live: pairRatio('live', 'GET /health/live / bare Fastify (the same envelope)'),
+    login: {
+      name: 'POST /auth/login / raw bcrypt.compare',
+      value: ratio(loginRun, bcryptRun),
+      target: TARGETS.login,
+      commands: [loginRun.command, bcryptRun.command],
     },
-    health: {
-      name: 'GET /health (probes the DB; no DB-free liveness route) / bare Fastify GET /test, median of paired rounds',
-      value: medianOf(pairRatios.health),
-      rounds: pairRatios.health,
-      target: TARGETS.health,
-    },
-    login: { name: 'POST /auth/login / raw bcrypt.compare', value: ratio(loginRun, bcryptRun), target: TARGETS.login },
-    rs256: {
-      name: 'GET /test RS256 token / HS256 token, same server, median of paired rounds',
-      value: medianOf(pairRatios.rs256),
-      rounds: pairRatios.rs256,
-      target: TARGETS.rs256,
-    },
-    es256: {
-      name: 'GET /test ES256 token / HS256 token, same server, median of paired rounds',
-      value: medianOf(pairRatios.es256),
-      rounds: pairRatios.es256,
-      target: TARGETS.es256,
-    },
-    jwks: {
-      name: 'GET /v1/auth/jwks / bare Fastify (same JWK Set), median of paired rounds',
-      value: medianOf(pairRatios.jwks),
-      rounds: pairRatios.jwks,
-      target: TARGETS.jwks,
-    },
+    rs256: pairRatio('rs256', 'GET /test RS256 token / HS256 token, same server'),
+    es256: pairRatio('es256', 'GET /test ES256 token / HS256 token, same server'),
+    jwks: pairRatio('jwks', 'GET /v1/auth/jwks / bare Fastify (the same JWK Set)'),
   };
   const failed = runs.filter((run) => run.problems.length > 0);
   const extra = { memory, refresh: [refreshRun, ...(mysqlPhase.refresh ? [mysqlPhase.refresh] : [])], timing };
   printReport(runs, ratios, failed, busy, mysqlPhase, extra);
   const resultsFile = await writeResults(runs, ratios, failed, busy, mysqlPhase, extra);
-  console.log(`\nResults: ${resultsFile}`);
+  const markdownFile = await writeMarkdown(runs, ratios, failed, busy, mysqlPhase, extra);
+  console.log(`\nResults: ${resultsFile} and ${markdownFile}`);
   if (failed.some((run) => !mysqlPhase.runs.includes(run))) console.log(`\nLast lines the identity server wrote (LOG_LEVEL=warn):\n${lastLines(app.proc, 20)}`);
   if (mysqlPhase.app && (mysqlPhase.error || failed.some((run) => mysqlPhase.runs.includes(run)))) {
     console.log(`\nLast lines the identity server on MySQL wrote (LOG_LEVEL=warn):\n${lastLines(mysqlPhase.app.proc, 20)}`);

@@ -1,9 +1,10 @@
-// The table and ratio lines printed at the end, and the JSON results file.
+// The table and ratio lines printed at the end, the JSON results file, and bench/RESULTS.md.
+import { spawnSync } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { timingLine } from './login-timing.mjs';
-import { BUSY_WARNING, describeDatabase, MEMORY_TARGET, REFRESH_TARGET, SETTINGS } from './settings.mjs';
+import { BUSY_WARNING, describeDatabase, MEMORY_TARGET, REFRESH_TARGET, ROOT, SETTINGS, wrkPath } from './settings.mjs';
 
 /** Refresh runs against their targets: rotations/s everywhere, the p99 on MySQL/MariaDB. */
 export function refreshTargets(refreshRuns) {
@@ -146,6 +147,113 @@ export async function writeResults(runs, ratios, failed, busy, mysqlPhase, { mem
   };
   await fsp.writeFile(file, JSON.stringify(results, null, 2) + '\n');
   return file;
+}
+
+/** Where the Markdown report goes: committed with the change whose figures it holds. */
+export const MARKDOWN_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
+
+/**
+ * bench/RESULTS.md: the machine, then each figure with the median of its rounds, its target, whether it is met and
+ * the command that measured it, then every run. Bearer tokens are left out of the commands.
+ */
+export async function writeMarkdown(runs, ratios, failed, busy, mysqlPhase, { memory, refresh, timing }) {
+  const cpu = `${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, ${os.cpus().length} cores`;
+  const mark = (met) => (met === null ? 'no figure' : met ? 'yes' : '**no**');
+  const code = (command) => (command ? `\`${command.replace(/Bearer [\w.-]+/g, 'Bearer $TOKEN')}\`` : 'n/a');
+  const figures = [];
+  const how = [];
+  for (const { name, value, target, rounds, commands } of Object.values(ratios)) {
+    const perRound = rounds ? ` (rounds: ${rounds.map((r) => (r === null ? 'n/a' : r.toFixed(2))).join(', ')})` : '';
+    figures.push([name, `${value === null ? 'n/a' : value.toFixed(2)}${perRound}`, `≥ ${target.toFixed(2)}`, mark(value === null ? null : value >= target)]);
+    how.push(`- ${name}: ${(commands ?? []).map(code).join(' against ')}`);
+  }
+  for (const [t, run] of refreshTargets(refresh).map((t, i) => [t, refresh[i]])) {
+    const p99Target = t.targetP99Ms === null ? '' : `, p99 < ${t.targetP99Ms} ms`;
+    figures.push([
+      `Refresh rotations on ${t.database}`,
+      `${t.rotationsPerSecond.toFixed(0)}/s, p50 ${fmtMs(t.p50)} ms, p99 ${fmtMs(t.p99)} ms`,
+      `≥ ${t.targetRotationsPerSecond}/s${p99Target}`,
+      mark(t.meetsTarget),
+    ]);
+    how.push(`- Refresh rotations on ${t.database}: ${run.command ?? 'n/a'}`);
+  }
+  for (const t of memoryTargets(memory)) {
+    figures.push([t.name, t.value === null ? 'n/a' : `${t.value.toFixed(0)} ${t.unit}`, `≤ ${t.target} ${t.unit}`, mark(t.meetsTarget)]);
+  }
+  how.push(
+    '- RSS: VmRSS of `/proc/<pid>/status` once the server is idle after start, and after the load runs; start to ready: from the spawn to the first 200 of GET /health, polled every 25 ms',
+  );
+  if (timing !== undefined) {
+    figures.push([
+      'Login time, unknown user vs wrong password (difference of medians)',
+      timing ? `${timing.differenceMs.toFixed(2)} ms (${timing.unknownUserMedianMs.toFixed(1)} vs ${timing.wrongPasswordMedianMs.toFixed(1)} ms)` : 'n/a',
+      timing ? `< ${timing.targetMs} ms` : 'n/a',
+      mark(timing ? timing.meetsTarget : null),
+    ]);
+    how.push(`- Login timing: ${timing?.tries ?? 'n/a'} wrong logins each of an unknown user and of the administrator with a wrong password, one in flight, alternating (scripts/bench/login-timing.mjs)`);
+  }
+  for (const t of mysqlPhase.targets) {
+    const run = mysqlPhase.runs.find((r) => r.name.replace(/\s+/g, ' ') === t.name);
+    figures.push([`${t.name} (p99)`, `${fmtMs(t.p99)} ms (${t.rps.toFixed(0)} req/s, p50 ${fmtMs(t.p50)} ms)`, `< ${t.targetMs} ms`, mark(t.meetsTarget)]);
+    how.push(`- ${t.name}: ${code(run?.command)}`);
+  }
+
+  const runRows = runs.map((r) => [
+    r.name.replace(/\s+/g, ' '),
+    r.rps.toFixed(r.rps < 100 ? 2 : 1),
+    fmtMs(r.p50),
+    fmtMs(r.p99),
+    String(r.requests),
+    r.cpuUsPerRequest == null ? '-' : r.cpuUsPerRequest.toFixed(r.cpuUsPerRequest < 1000 ? 1 : 0),
+    `${(r.otherCpu * 100).toFixed(0)}%${r.otherCpu > BUSY_WARNING ? ' !' : ''}`,
+  ]);
+  const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  const mysql = mysqlPhase.skipped
+    ? `skipped: ${mysqlPhase.skipped}`
+    : mysqlPhase.error
+      ? `failed: ${mysqlPhase.error.split('\n')[0]}`
+      : `${mysqlPhase.version} (${mysqlPhase.origin})`;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Written by \`npm run bench\` (scripts/bench/report.mjs) on ${new Date().toISOString()}; committed with the change whose figures these are.`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${cpu}`,
+    `- OS: ${os.type()} ${os.release()}`,
+    `- Node: ${process.version}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`,
+    `- Load generator: ${wrkVersion()}, one thread (\`-t1\`), ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for the login; the refresh rotations by a Node driver (each request needs the token of the previous answer)`,
+    `- Database: ${describeDatabase()}; MySQL phase: ${mysql}`,
+    `- Rounds: ${SETTINGS.rounds} alternating rounds of ${SETTINGS.roundSeconds} s per side for each ratio (a ${SETTINGS.warmupSeconds} s warm-up before the first), ${SETTINGS.duration} s (after ${SETTINGS.warmupSeconds} s) for single runs; bcrypt cost ${SETTINGS.bcryptRounds}`,
+    `- Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle; runs during which they used more than ${BUSY_WARNING * 100}% are marked ! below, and their figures are low and noisy.`,
+    '',
+    '## Figures and targets',
+    '',
+    ...table(['Figure', 'Measured (median)', 'Target', 'Met'], figures),
+    '',
+    'How each was measured:',
+    '',
+    ...how,
+    '',
+    '## Every run',
+    '',
+    ...table(['Run', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'server CPU µs/req', 'others CPU'], runRows),
+    '',
+    ...(failed.length ? ['Failed runs:', '', ...failed.map((run) => `- ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}`), ''] : []),
+  ];
+  await fsp.mkdir(path.dirname(MARKDOWN_FILE), { recursive: true });
+  // The soak (npm run bench -- --soak) writes its own section: kept as it is.
+  const previous = await fsp.readFile(MARKDOWN_FILE, 'utf8').catch(() => '');
+  const soak = /<!-- soak:begin[\s\S]*?<!-- soak:end -->/.exec(previous)?.[0];
+  await fsp.writeFile(MARKDOWN_FILE, `${lines.join('\n')}${soak ? `\n${soak}\n` : ''}`);
+  return MARKDOWN_FILE;
+}
+
+/** wrk's own version line (`wrk -v` prints it and exits 1). */
+function wrkVersion() {
+  const { stdout = '', stderr = '' } = spawnSync(wrkPath(), ['-v'], { encoding: 'utf8' });
+  return /^wrk \S+/.exec(`${stdout}${stderr}`.trim())?.[0] ?? 'wrk';
 }
 
 const fmtMs = (ms) => (ms === null ? 'n/a' : ms >= 100 ? ms.toFixed(0) : ms.toFixed(2));

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../lib/free-port.mjs';
 import { childOutput, runToEnd, tail, track } from './children.mjs';
-import { ADMIN, BARE_BODY, BENCH_GATEWAY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
+import { ADMIN, BENCH_GATEWAY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
 
 /** The same for both identity servers (SQLite and MySQL). */
 const JWT_SECRET = randomBytes(48).toString('base64url');
@@ -60,8 +60,12 @@ export async function rssMb(pid) {
   }
 }
 
-/** A bare Fastify: GET /test answers a small JSON body; GET /v1/auth/jwks the given JWK Set text, as a gateway receives it. */
-export async function startBareFastify(jwksBody) {
+/**
+ * A bare Fastify answering what the identity server answers, so that each ratio compares the same answer: GET /test
+ * a bare 204, GET /health/live the given liveness body, GET /v1/auth/jwks the given JWK Set text with its
+ * Cache-Control, as a gateway receives it. Synchronous handlers, as the identity server's fast routes are.
+ */
+export async function startBareFastify({ liveBody, jwksBody, jwksCacheControl }) {
   const port = await freePort();
   const fastifyUrl = pathToFileURL(requireFromRoot.resolve('fastify')).href;
   const file = path.join(tmpDir, 'bare-fastify.mjs');
@@ -69,16 +73,20 @@ export async function startBareFastify(jwksBody) {
     file,
     `import Fastify from ${JSON.stringify(fastifyUrl)};
 const app = Fastify({ logger: false });
-app.get('/test', async () => (${JSON.stringify(BARE_BODY)}));
+const json = 'application/json; charset=utf-8';
+app.get('/test', (request, reply) => { reply.code(204).send(); });
+const live = ${JSON.stringify(liveBody)};
+app.get('/health/live', (request, reply) => { reply.type(json).send(live); });
 const jwks = ${JSON.stringify(jwksBody)};
-app.get('/v1/auth/jwks', async (request, reply) => reply.type('application/json; charset=utf-8').send(jwks));
+const jwksCacheControl = ${JSON.stringify(jwksCacheControl)};
+app.get('/v1/auth/jwks', (request, reply) => { reply.header('cache-control', jwksCacheControl).type(json).send(jwks); });
 await app.listen({ port: ${port}, host: '127.0.0.1' });
 `,
   );
   const proc = startServer(process.execPath, [file], { cwd: tmpDir, env: baseEnv() });
   const url = `http://127.0.0.1:${port}`;
   console.log(`Starting bare Fastify on ${url} ...`);
-  await waitUntilReady(proc, `${url}/test`, 'bare Fastify');
+  await waitUntilReady(proc, `${url}/health/live`, 'bare Fastify');
   return { proc, url };
 }
 
@@ -143,7 +151,7 @@ export async function openSession(baseUrl, userAgent) {
   return { accessToken: token, refreshToken };
 }
 
-/** A JWT ticket for BENCH_GATEWAY, through the API; answers the gateway's JWKS text, which must list its key. */
+/** A JWT ticket for BENCH_GATEWAY, through the API; answers the gateway's JWKS text, which must list its key, and its Cache-Control. */
 export async function createBenchTicket(baseUrl, token) {
   const created = await fetch(`${baseUrl}/v1/auth`, {
     method: 'POST',
@@ -158,7 +166,16 @@ export async function createBenchTicket(baseUrl, token) {
   const text = await created.text();
   if (created.status !== 200) throw new Failure(`POST /v1/auth answered ${created.status}: ${text}`);
   const kid = JSON.parse(JSON.parse(text).data.serverKey).kid;
-  const jwks = await (await fetch(`${baseUrl}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`)).text();
+  const response = await fetch(`${baseUrl}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`);
+  const jwks = await response.text();
   if (!JSON.parse(jwks).keys?.some((key) => key.kid === kid)) throw new Failure(`GET /v1/auth/jwks does not list the new ticket's key ${kid}: ${jwks}`);
-  return jwks;
+  return { jwksBody: jwks, jwksCacheControl: response.headers.get('cache-control') };
+}
+
+/** The body GET /health/live answers (no Accept-Language: the Chinese one), for bare Fastify to send the same. */
+export async function livenessBody(baseUrl) {
+  const response = await fetch(`${baseUrl}/health/live`);
+  const text = await response.text();
+  if (response.status !== 200) throw new Failure(`GET /health/live answered ${response.status}: ${text}`);
+  return text;
 }

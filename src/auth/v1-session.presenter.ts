@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { expiredCookie, readCookie, serializeCookie } from '../common/cookies';
 import { Reply } from '../common/envelope';
 import type { IssuedTokens, PresentedRefreshToken } from '../session/session-issuer.service';
 import type { SessionPresenter } from '../session/session-presenter';
@@ -33,7 +34,7 @@ export class V1SessionPresenter implements SessionPresenter {
   /** POST /auth/logout: the refresh cookie is cleared. */
   ended(reply: FastifyReply): Reply<null> {
     reply.header('cache-control', 'no-store');
-    reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', path: REFRESH_COOKIE_PATH, secure: this.config.cookieSecure });
+    reply.header('set-cookie', expiredCookie(REFRESH_COOKIE, this.cookieAttributes()));
     return new Reply('logout.success', null);
   }
 
@@ -42,13 +43,11 @@ export class V1SessionPresenter implements SessionPresenter {
    * answering their tokens (partner sign-in redirects, its landing page trades a code for them).
    */
   setRefreshCookie(reply: FastifyReply, tokens: IssuedTokens): void {
-    reply.setCookie(REFRESH_COOKIE, tokens.refreshToken, {
-      httpOnly: true,
-      sameSite: 'strict',
-      path: REFRESH_COOKIE_PATH,
-      maxAge: tokens.refreshTtlSeconds,
-      secure: this.config.cookieSecure,
-    });
+    reply.header('set-cookie', serializeCookie(REFRESH_COOKIE, tokens.refreshToken, { ...this.cookieAttributes(), maxAgeSeconds: tokens.refreshTtlSeconds }));
+  }
+
+  private cookieAttributes() {
+    return { httpOnly: true, sameSite: 'Strict', path: REFRESH_COOKIE_PATH, secure: this.config.cookieSecure } as const;
   }
 
   private sendTokens(reply: FastifyReply, tokens: IssuedTokens): void {
@@ -64,11 +63,9 @@ export function refreshHeader(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value.trim() : undefined;
 }
 
-/** The cookies are parsed here, on the routes that take the refresh token, rather than for every request. */
+/** The cookies are read here, on the routes that take the refresh token, rather than for every request. */
 export function refreshCookie(request: FastifyRequest): string | undefined {
-  const header = request.headers.cookie;
-  const cookies = request.cookies ?? (header ? request.server.parseCookie(header) : undefined);
-  const value = cookies?.[REFRESH_COOKIE];
+  const value = readCookie(request.headers.cookie, REFRESH_COOKIE);
   return value && value.length > 0 ? value : undefined;
 }
 

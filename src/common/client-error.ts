@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { ErrorKey, Lang, preferredLanguage, statusOf } from './messages';
 import { renderProblem } from './renderer';
 import type { RendererRegistry } from './renderer-registry';
+import { newRequestId } from './request-id';
 
 /** A refusal in the family of the request's path, with the request id it is answered under. */
 function renderRefusal(renderers: RendererRegistry, url: string, key: ErrorKey, lang: Lang) {
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   const rendered = renderProblem(renderers.forUrl(url), { status: statusOf(key), messageKey: key, data: null, unexpected: false }, requestId, lang);
   return {
     status: rendered.status,

@@ -98,35 +98,57 @@ export class PinoNestLogger implements LoggerService {
 
 type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
-/**
- * A request's logger that becomes pino's child (with the request id bound) only when it writes a line: most
- * requests log nothing, and a child with redaction costs a few microseconds to build. Levels are checked first,
- * so a line below the level does not build it either.
- */
-class LazyChildLogger {
-  private real?: Logger;
+const { serializersSym } = pino.symbols;
+const NO_OPTIONS: pino.ChildLoggerOptions = Object.freeze({});
 
-  constructor(
-    private readonly parent: Logger,
+function isEmpty(object: object): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return false;
+  return true;
+}
+
+/**
+ * A logger whose children become pino's children only when they write a line: most requests log nothing, and a
+ * child with redaction costs a few microseconds to build. Levels are checked first, so a line below the level
+ * does not build one either. Fastify is given the application's logger wrapped in it (withLazyChildren), so
+ * that its own child factory, which it trusts without checking each request's logger, builds them lazily.
+ */
+class LazyLogger {
+  private real: Logger | undefined;
+
+  private constructor(
+    private readonly parent: LazyLogger | undefined,
     private readonly childBindings: pino.Bindings,
     private readonly options: pino.ChildLoggerOptions,
-  ) {}
-
-  private get logger(): Logger {
-    return (this.real ??= this.parent.child(this.childBindings, this.options));
+    real?: Logger,
+  ) {
+    this.real = real;
   }
 
+  static around(logger: Logger): LazyLogger {
+    return new LazyLogger(undefined, {}, {}, logger);
+  }
+
+  private get logger(): Logger {
+    return (this.real ??= this.parent!.logger.child(this.childBindings, this.options));
+  }
+
+  /** Read by Fastify as it makes its logger, which would otherwise replace the request serializer that redacts URLs. */
+  get [serializersSym](): unknown {
+    return (this.logger as unknown as Record<symbol, unknown>)[serializersSym];
+  }
   get level(): string {
-    return this.real?.level ?? this.options.level ?? this.parent.level;
+    return this.real?.level ?? this.options.level ?? this.parent!.level;
   }
   set level(level: string) {
     this.logger.level = level;
   }
   isLevelEnabled(level: string): boolean {
-    return this.real || this.options.level !== undefined ? this.logger.isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+    return this.real || this.options.level !== undefined ? this.logger.isLevelEnabled(level) : this.parent!.isLevelEnabled(level);
   }
-  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger {
-    return this.logger.child(bindings, options);
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): LazyLogger {
+    // Options are copied, as a caller may change them once the call returns (Fastify does at start); a request's
+    // are empty. The bindings are kept as given: Fastify makes a new object for each request and never changes it.
+    return new LazyLogger(this, bindings, options === undefined || isEmpty(options) ? NO_OPTIONS : { ...options });
   }
   bindings(): pino.Bindings {
     return this.logger.bindings();
@@ -156,7 +178,7 @@ class LazyChildLogger {
   }
 }
 
-/** Fastify's childLoggerFactory: each request's logger, built lazily (see LazyChildLogger). */
-export function lazyChildLoggerFactory(logger: Logger, bindings: pino.Bindings, options: pino.ChildLoggerOptions): Logger {
-  return new LazyChildLogger(logger, bindings, options) as unknown as Logger;
+/** The logger for Fastify: it writes through `logger`, and the children it makes for requests are built lazily (see LazyLogger). */
+export function withLazyChildren(logger: Logger): Logger {
+  return LazyLogger.around(logger) as unknown as Logger;
 }

@@ -9,6 +9,8 @@ const BRACKETED = /^([^[\]]+)\[(\d{0,4})\]$/;
  * are, for validation to refuse the unknown ones.
  */
 export function parseQueryString(text: string): Record<string, string | string[]> {
+  // The router asks for every request, most of which have no query at all.
+  if (text.length === 0) return Object.create(null) as Record<string, string>;
   const parsed = parse(text);
   // Without a bracket, literal or escaped, no key needs rewriting: Node's own result (null prototype, repeated
   // keys as arrays) is the answer. Most requests take this way.

@@ -68,7 +68,8 @@ export class AccessTokenGuard implements CanActivate {
 /** The token of an `Authorization: Bearer …` header. */
 export function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization || authorization.length < 8) return undefined;
-  if (authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  // The usual spelling first: no lower-cased copy of the scheme on every request.
+  if (!authorization.startsWith('Bearer ') && authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
   const token = authorization.slice(7).trim();
   return token.length > 0 ? token : undefined;
 }
