@@ -16,7 +16,7 @@ if (which === 'mysql') {
   await c.end();
   database = { DB_TYPE: 'mysql', DATABASE_URL: `${root}/rq` };
 }
-const app = await startApp({ ...database, ...JSON.parse(process.env.RQ_ENV ?? "{}") });
+const app = await startApp({ ...database, ...JSON.parse(process.env.RQ_ENV ?? '{}') });
 const run = await measureRefresh(`${which} refresh`, app, { alsoOurs: which === 'mysql' ? [mysqlServer.proc.pid] : [], database: which });
 console.log(JSON.stringify({ rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: run.cpuUsPerRequest, other: run.otherCpu }));
 await stop(app.proc);

@@ -190,7 +190,9 @@ export async function writeMarkdown(runs, ratios, failed, busy, mysqlPhase, { me
       timing ? `< ${timing.targetMs} ms` : 'n/a',
       mark(timing ? timing.meetsTarget : null),
     ]);
-    how.push(`- Login timing: ${timing?.tries ?? 'n/a'} wrong logins each of an unknown user and of the administrator with a wrong password, one in flight, alternating (scripts/bench/login-timing.mjs)`);
+    how.push(
+      `- Login timing: ${timing?.tries ?? 'n/a'} wrong logins each of an unknown user and of the administrator with a wrong password, one in flight, alternating (scripts/bench/login-timing.mjs)`,
+    );
   }
   for (const t of mysqlPhase.targets) {
     const run = mysqlPhase.runs.find((r) => r.name.replace(/\s+/g, ' ') === t.name);
