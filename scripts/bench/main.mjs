@@ -34,7 +34,7 @@ import { measureLoginTiming, TIMING_LIMITS } from './login-timing.mjs';
 import { measureRefresh } from './refresh.mjs';
 import { runSoak } from './soak.mjs';
 import { printReport, writeMarkdown, writeResults } from './report.mjs';
-import { build, createBenchTicket, livenessBody, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
+import { answerHeaders, build, createBenchTicket, livenessBody, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
 import {
   ADMIN,
   BENCH_GATEWAY,
@@ -87,7 +87,15 @@ async function main() {
   const rsToken = await login(rsApp.url);
   const esToken = await login(esApp.url);
   const jwks = await createBenchTicket(app.url, token);
-  const bare = await startBareFastify({ ...jwks, liveBody: await livenessBody(app.url) });
+  const bare = await startBareFastify({
+    jwksBody: jwks.jwksBody,
+    liveBody: await livenessBody(app.url),
+    headers: {
+      test: await answerHeaders(`${app.url}/test`, { authorization: `Bearer ${token}` }),
+      live: await answerHeaders(`${app.url}/health/live`),
+      jwks: await answerHeaders(`${app.url}/v1/auth/jwks?gatewayId=${BENCH_GATEWAY}`),
+    },
+  });
 
   const busy = await otherCpuLoad(app.proc);
   console.log(`Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle.`);

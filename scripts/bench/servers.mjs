@@ -65,7 +65,7 @@ export async function rssMb(pid) {
  * a bare 204, GET /health/live the given liveness body, GET /v1/auth/jwks the given JWK Set text with its
  * Cache-Control, as a gateway receives it. Synchronous handlers, as the identity server's fast routes are.
  */
-export async function startBareFastify({ liveBody, jwksBody, jwksCacheControl }) {
+export async function startBareFastify({ liveBody, jwksBody, headers }) {
   const port = await freePort();
   const fastifyUrl = pathToFileURL(requireFromRoot.resolve('fastify')).href;
   const file = path.join(tmpDir, 'bare-fastify.mjs');
@@ -74,12 +74,12 @@ export async function startBareFastify({ liveBody, jwksBody, jwksCacheControl })
     `import Fastify from ${JSON.stringify(fastifyUrl)};
 const app = Fastify({ logger: false });
 const json = 'application/json; charset=utf-8';
-app.get('/test', (request, reply) => { reply.code(204).send(); });
+const headers = ${JSON.stringify(headers)};
+app.get('/test', (request, reply) => { reply.headers(headers.test).code(204).send(); });
 const live = ${JSON.stringify(liveBody)};
-app.get('/health/live', (request, reply) => { reply.type(json).send(live); });
+app.get('/health/live', (request, reply) => { reply.headers(headers.live).type(json).send(live); });
 const jwks = ${JSON.stringify(jwksBody)};
-const jwksCacheControl = ${JSON.stringify(jwksCacheControl)};
-app.get('/v1/auth/jwks', (request, reply) => { reply.header('cache-control', jwksCacheControl).type(json).send(jwks); });
+app.get('/v1/auth/jwks', (request, reply) => { reply.headers(headers.jwks).type(json).send(jwks); });
 await app.listen({ port: ${port}, host: '127.0.0.1' });
 `,
   );
@@ -170,6 +170,16 @@ export async function createBenchTicket(baseUrl, token) {
   const jwks = await response.text();
   if (!JSON.parse(jwks).keys?.some((key) => key.kid === kid)) throw new Failure(`GET /v1/auth/jwks does not list the new ticket's key ${kid}: ${jwks}`);
   return { jwksBody: jwks, jwksCacheControl: response.headers.get('cache-control') };
+}
+
+/** Headers of the transport (and the type, set by each route) are Fastify's own; the rest bare Fastify must send too. */
+const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'transfer-encoding']);
+
+/** The headers our answer at `url` carries beyond the transport's, for bare Fastify to send the same. */
+export async function answerHeaders(url, headers = {}) {
+  const response = await fetch(url, { headers });
+  await response.text();
+  return Object.fromEntries([...response.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
 }
 
 /** The body GET /health/live answers (no Accept-Language: the Chinese one), for bare Fastify to send the same. */

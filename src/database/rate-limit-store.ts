@@ -55,7 +55,15 @@ export class RateLimitStore {
     switch (this.storage()) {
       case 'mysql':
         return new RateLimiterMySQL(
-          { ...base, storeClient: driver.pool, storeType: 'pool', dbName: driver.database, tableName: TABLE, tableCreated: true, clearExpiredByTimeout: false },
+          {
+            ...base,
+            storeClient: withQuietRollback(driver.pool as CallbackPool),
+            storeType: 'pool',
+            dbName: driver.database,
+            tableName: TABLE,
+            tableCreated: true,
+            clearExpiredByTimeout: false,
+          },
           (error?: Error) => error && this.logger.error(`rate limits: ${error.message}`),
         );
       case 'sqlite':
@@ -80,4 +88,36 @@ export class RateLimitStore {
     if (storage !== 'mysql' && storage !== 'sqlite') return;
     await this.dataSource.query(`DELETE FROM ${TABLE} WHERE expire < ?`, [Date.now() - 3600_000]);
   }
+}
+
+const QUIET = Symbol('rollback with a callback');
+
+interface CallbackConnection {
+  rollback(callback?: (error: unknown) => void): void;
+  [QUIET]?: true;
+}
+interface CallbackPool {
+  getConnection(callback: (error: unknown, connection?: CallbackConnection) => void): void;
+}
+
+/**
+ * rate-limiter-flexible's MySQL limiter calls `conn.rollback()` without a callback after a failed statement. On a
+ * connection the server has closed (killed, restarted), mysql2 then emits "Can't add new command when connection is
+ * in closed state" as an 'error' nobody listens to: an uncaught exception that would end the process. The pool it
+ * is given hands out connections whose rollback has a callback that swallows that error (the statement's own
+ * error has already been reported to the limiter).
+ */
+function withQuietRollback(pool: CallbackPool): CallbackPool {
+  return {
+    getConnection(callback) {
+      pool.getConnection((error, connection) => {
+        if (connection && !connection[QUIET]) {
+          const rollback = connection.rollback.bind(connection);
+          connection.rollback = (done) => rollback(done ?? (() => undefined));
+          connection[QUIET] = true;
+        }
+        callback(error, connection);
+      });
+    },
+  };
 }

@@ -38,7 +38,7 @@ export class HealthLiveRoute {
 
 function fastLivenessHandler(bodies: Record<Lang, string>): RouteHandlerMethod {
   return function (request: FastifyRequest, reply: FastifyReply) {
-    void reply.type(CONTENT_TYPE).send(bodies[preferredLanguage(request.headers['accept-language'])]);
+    void reply.type(CONTENT_TYPE).header('cache-control', 'no-store').send(bodies[preferredLanguage(request.headers['accept-language'])]);
     return undefined;
   };
 }

@@ -5,7 +5,7 @@ import type { Response } from 'supertest';
 import { as, login, refresh } from '../support/auth-helpers';
 import { withApp } from '../support/fixtures';
 import { codeOf, createPartner, documentClaims, exchange, signHs256, tokenLogin, userWithContacts } from '../support/sso';
-import { ADMIN_PASSWORD, testDatabases } from '../support/test-app';
+import { ADMIN_PASSWORD, NO_ADDRESS_LIMITS, testDatabases } from '../support/test-app';
 import { createTicket, uniqueGateway } from '../support/tickets';
 import { assertNoLeak, call, changesNothing, routesOf } from './attack-support';
 
@@ -27,7 +27,7 @@ const CACHEABLE = new Set(['/.well-known/jwks.json', '/v1/auth/jwks']);
 
 for (const database of testDatabases()) {
   describe(`security hygiene on ${database.name}`, () => {
-    const t = withApp(database, { CORS_ORIGINS: CONSOLE });
+    const t = withApp(database, { CORS_ORIGINS: CONSOLE, ...NO_ADDRESS_LIMITS });
     const { admin } = t;
 
     describe('security headers', () => {

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { as, login } from '../support/auth-helpers';
 import { withApp } from '../support/fixtures';
 import { createPartner, documentClaims, signHs256, tokenLogin, userWithContacts } from '../support/sso';
-import { testDatabases } from '../support/test-app';
+import { NO_ADDRESS_LIMITS, testDatabases } from '../support/test-app';
 import { createTicket, uniqueGateway } from '../support/tickets';
 import { assertNoLeak, changesNothing, routesOf, type RouteEntry } from './attack-support';
 
@@ -58,7 +58,7 @@ function send(t: ReturnType<typeof withApp>, route: RouteEntry, body: string, to
 
 for (const database of testDatabases()) {
   describe(`injection, pollution and oversized input on ${database.name}`, () => {
-    const t = withApp(database, { BODY_LIMIT: '16384' }, { adminLogin: 'each' });
+    const t = withApp(database, { BODY_LIMIT: '16384', ...NO_ADDRESS_LIMITS }, { adminLogin: 'each' });
 
     before(async () => {
       // Records for every filter to search through: a filter that leaks matches everything.
