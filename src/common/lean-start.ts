@@ -16,13 +16,14 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * So both are held from before the first module loads until the server listens. V8 reads `--max-semi-space-size`
  * only when the heap is created (the command line, NODE_OPTIONS), which `node dist/src/main.js` does not
  * carry; the growth factor and `--turbofan` are read each time they apply, so they can be set from here.
- * An operator who sets any of these flags keeps V8's behaviour as they set it.
+ * An operator who sets any of these flags (or --jitless, --lite-mode) keeps V8's behaviour as they set it.
  */
 
 /** The young generation's size (both semi-spaces) beyond which it is held once the server serves. */
 export const YOUNG_GENERATION_CAP_MB = 16;
 
-const OPERATOR_FLAGS = /--(?:no-)?(?:(?:max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor|turbofan|opt)\b/;
+/** Flags that size the young generation or choose the compilers: with any of them, V8 is left as the operator set it. */
+const OPERATOR_FLAGS = /--(?:no-)?(?:(?:max|min)[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor|turbofan|opt|jitless|lite[-_]mode)\b/;
 
 function operatorSetsFlags(): boolean {
   return OPERATOR_FLAGS.test([...process.execArgv, process.env.NODE_OPTIONS ?? ''].join(' '));
