@@ -72,14 +72,14 @@ export class ApiV2AuthController {
     return this.presenter.opened(reply, issued);
   }
 
-  @LimitedPerAddress('refresh')
+  @LimitedPerAddress('refresh', 'refusals')
   @Post('refresh')
   @refreshRoute()
   refreshByPost(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {
     return this.refresh(request, reply);
   }
 
-  @LimitedPerAddress('refresh')
+  @LimitedPerAddress('refresh', 'refusals')
   @Put('refresh')
   @refreshRoute()
   refreshByPut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {
@@ -92,7 +92,7 @@ export class ApiV2AuthController {
     return this.refresh(request, reply);
   }
 
-  @LimitedPerAddress('refresh')
+  @LimitedPerAddress('refresh', 'refusals')
   @Get('refresh')
   @refreshRoute()
   refreshByGet(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Reply<ApiV2TokenBody>> {

@@ -68,7 +68,7 @@ export class AuthController {
     return this.presenter.opened(reply, issued);
   }
 
-  @LimitedPerAddress('refresh')
+  @LimitedPerAddress('refresh', 'refusals')
   @Post('session')
   @Public()
   @JsonBodyOnly()

@@ -7,8 +7,13 @@ import { limitKey, Limits } from './limits';
 
 interface AddressLimitMeta {
   rule: AddressRuleName;
-  /** 'failures': the point comes back when the route answers without an error. */
-  counts: 'failures' | 'all';
+  /**
+   * 'failures': a point is taken before the handler and comes back when it answers without an error (a burst
+   * gets no more checks than the limit: for checks that can be guessed, such as a password). 'refusals': only
+   * refusals are counted, after the fact, and a success costs no store access (for checks that cannot be
+   * guessed on hot routes: refresh tokens, tickets). 'all': every request.
+   */
+  counts: 'failures' | 'refusals' | 'all';
   /** Only requests this says yes to are counted (PUT /user/{uid}: those that check a password). */
   applies?: (request: FastifyRequest) => boolean;
 }
@@ -36,6 +41,12 @@ export class AddressLimitInterceptor implements NestInterceptor {
     if (!meta || (meta.applies && !meta.applies(request))) return next.handle();
     const limit = this.limits.address(meta.rule);
     const key = limitKey(request.ip);
+    if (meta.counts === 'refusals') {
+      limit.check(key);
+      // A refusal is a 4xx; a 503 (the database away) says nothing about the caller.
+      const refusal = (error: unknown) => ((error as { getStatus?: () => number }).getStatus?.() ?? 500) < 500;
+      return next.handle().pipe(tap({ error: (error: unknown) => refusal(error) && void limit.refused(key).catch(() => undefined) }));
+    }
     return from(limit.take(key)).pipe(
       switchMap(() => next.handle()),
       tap({

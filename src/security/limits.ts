@@ -9,6 +9,8 @@ import { AddressRuleName, LimitRule, LimitsConfig, limitsConfig } from './limits
 import { RevocationConfig, revocationConfig } from './security.config';
 
 const CLEAR_EXPIRED_EVERY_MS = 5 * 60_000;
+/** Blocked keys remembered by one Limit; the oldest are forgotten first. */
+const MAX_BLOCKED = 100_000;
 
 /** Keys enter the store hashed: fixed length, ASCII, and no name or address in the clear. */
 export function limitKey(...parts: string[]): string {
@@ -43,6 +45,40 @@ export class Limit {
           throw new AppException(this.refusal, { retryAfter: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) });
       }
     }
+  }
+
+  /** Addresses this instance has seen go past the limit, until when: answered without asking the store. */
+  private readonly blockedUntil = new Map<string, number>();
+
+  /**
+   * For routes whose check cannot be guessed (a refresh token, a ticket's signature) and that run on every
+   * session's every refresh: a success must cost no store access. Throws 429 while this instance has seen `key`
+   * go past the limit; the store is written only by refused(). Other instances learn of it at their next refusal
+   * for that key, so the store's count can pass the limit by at most one refusal per instance.
+   */
+  check(key: string, now = Date.now()): void {
+    const until = this.blockedUntil.get(key);
+    if (until === undefined) return;
+    if (until <= now) {
+      this.blockedUntil.delete(key);
+      return;
+    }
+    throw new AppException(this.refusal, { retryAfter: Math.max(1, Math.ceil((until - now) / 1000)) });
+  }
+
+  /** Counts a refusal for `key` in the store (see check()). */
+  async refused(key: string): Promise<void> {
+    if (!this.limiter) return;
+    let state: RateLimiterRes;
+    try {
+      state = await this.limiter.consume(key);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      state = rejection;
+    }
+    if (state.remainingPoints > 0) return;
+    if (this.blockedUntil.size >= MAX_BLOCKED) this.blockedUntil.delete(this.blockedUntil.keys().next().value!);
+    this.blockedUntil.set(key, Date.now() + state.msBeforeNext);
   }
 
   /** The attempt did not count after all (it succeeded, or never reached its check). */

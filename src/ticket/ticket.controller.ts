@@ -63,7 +63,7 @@ const JWKS_SCHEMA = {
 
 @ApiTags('网关凭证 API-gateway tickets')
 @RenderAsTicket()
-@LimitedPerAddress('ticket')
+@LimitedPerAddress('ticket', 'refusals')
 @Controller('v1/auth')
 export class TicketController {
   constructor(
