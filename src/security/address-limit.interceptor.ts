@@ -1,7 +1,8 @@
-import { applyDecorators, CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, CallHandler, ExecutionContext, HttpException, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { from, Observable, switchMap, tap } from 'rxjs';
+import { catchError, from, Observable, switchMap, tap, throwError } from 'rxjs';
+import { AppException } from '../common/app.exception';
 import type { AddressRuleName } from './limits.config';
 import { limitKey, Limits } from './limits';
 
@@ -43,9 +44,19 @@ export class AddressLimitInterceptor implements NestInterceptor {
     const key = limitKey(request.ip);
     if (meta.counts === 'refusals') {
       limit.check(key);
-      // A refusal is a 4xx; a 503 (the database away) says nothing about the caller.
-      const refusal = (error: unknown) => ((error as { getStatus?: () => number }).getStatus?.() ?? 500) < 500;
-      return next.handle().pipe(tap({ error: (error: unknown) => refusal(error) && void limit.refused(key).catch(() => undefined) }));
+      // A refusal is a 4xx, counted before it is answered (the next request sees it); a 503 (the database away)
+      // says nothing about the caller.
+      const refusal = (error: unknown) => {
+        const status = error instanceof AppException ? error.status : error instanceof HttpException ? error.getStatus() : 500;
+        return status >= 400 && status < 500;
+      };
+      return next
+        .handle()
+        .pipe(
+          catchError((error: unknown) =>
+            from(refusal(error) ? limit.refused(key).catch(() => undefined) : Promise.resolve()).pipe(switchMap(() => throwError(() => error))),
+          ),
+        );
     }
     return from(limit.take(key)).pipe(
       switchMap(() => next.handle()),
