@@ -3,6 +3,7 @@ import type { Connection, Pool, PoolConnection, PoolOptions } from 'mysql2';
 import type { EventEmitter } from 'node:events';
 import type { DataSource } from 'typeorm';
 import { loadOnDemand } from '../common/on-demand';
+import { isPrepared } from './sql';
 
 export interface MysqlBounds {
   queryTimeoutMs: number;
@@ -15,6 +16,7 @@ export const ACQUIRE_TIMEOUT_CODE = 'POOL_ACQUIRE_TIMEOUT';
 const QUERY_TIMEOUT_CODE = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 type RawQuery = (sql: unknown, values?: unknown, callback?: unknown) => EventEmitter;
+type RawExecute = (sql: string, values: unknown, callback: Callback) => EventEmitter;
 type Callback = (error: unknown, ...results: unknown[]) => void;
 
 const BOUNDED = Symbol('queries bounded');
@@ -103,7 +105,9 @@ export class BoundedMysql {
     if (target[BOUNDED]) return connection;
     target[BOUNDED] = true;
     const query = target.query.bind(connection);
+    const execute = (connection as unknown as { execute: RawExecute }).execute.bind(connection);
     target.query = (sql, values, callback) => {
+      if (isPrepared(sql) && typeof values !== 'function') return this.executeBounded(connection, execute, sql, values, callback as Callback | undefined);
       const options = this.bounded ? withTimeout(sql, this.bounds.queryTimeoutMs) : undefined;
       if (!options) return query(sql, values, callback);
       const done = (typeof values === 'function' ? values : callback) as Callback | undefined;
@@ -119,6 +123,27 @@ export class BoundedMysql {
       return command;
     };
     return connection;
+  }
+
+  /**
+   * A statement marked prepared() (database/sql.ts), as mysql2's execute(), which has no `timeout` of its
+   * own: the same bound as a query's is kept here, with the same error and the connection discarded.
+   */
+  private executeBounded(connection: PoolConnection, execute: RawExecute, sql: string, values: unknown, callback: Callback | undefined): EventEmitter {
+    const done = callback ?? (() => undefined);
+    if (!this.bounded) return execute(sql, values, done);
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      discard(connection);
+      done(queryTimeout());
+    }, this.bounds.queryTimeoutMs);
+    return execute(sql, values, (error, ...results) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done(error, ...results);
+    });
   }
 }
 
@@ -150,6 +175,11 @@ function discard(connection: Connection | PoolConnection): void {
   connection.destroy();
   // destroy() only half-closes the socket, which a frozen server would keep open.
   (connection as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+}
+
+/** As mysql2 fails a query that outlived its `timeout`. */
+function queryTimeout(): Error {
+  return Object.assign(new Error('Query inactivity timeout'), { code: QUERY_TIMEOUT_CODE, fatal: true });
 }
 
 function acquireTimeout(timeoutMs: number): Error {

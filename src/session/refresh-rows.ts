@@ -1,4 +1,4 @@
-import { readDateTime } from '../database/sql';
+import { prepared, readDateTime } from '../database/sql';
 import type { Reader } from '../database/transactions';
 import type { User } from '../user/entities/user.entity';
 import type { RefreshToken } from './entities/refresh-token.entity';
@@ -13,14 +13,14 @@ import type { Session } from './entities/session.entity';
  * The presented token, when it was rotated (its successor's creation), its session and the session's user,
  * in one round trip.
  */
-const PRESENTED_REFRESH = `SELECT rt.session_id, rt.generation, nxt.created_at AS rotated_at,
+const PRESENTED_REFRESH = prepared(`SELECT rt.session_id, rt.generation, nxt.created_at AS rotated_at,
     s.user_agent, s.ip, s.expires_at, s.revoked_at,
     u.user_id, u.username, u.status
   FROM auth_refresh_token rt
   JOIN auth_session s ON s.id = rt.session_id
   LEFT JOIN auth_refresh_token nxt ON nxt.session_id = rt.session_id AND nxt.generation = rt.generation + 1
   LEFT JOIN sys_user u ON u.user_id = s.user_id
-  WHERE rt.token_hash = ?`;
+  WHERE rt.token_hash = ?`);
 
 /** A session's current token: the one without a successor. */
 const CURRENT_REFRESH = `SELECT token_hash, generation, created_at FROM auth_refresh_token
@@ -34,8 +34,9 @@ const CURRENT_REFRESH = `SELECT token_hash, generation, created_at FROM auth_ref
  * (session_id, generation) lets exactly one write it; the others fail with a duplicate key.
  * Parameters: new token's hash, generation n+1, now, session id, now, deadline (seconds since the epoch).
  */
-export const insertSuccessor = (clockSql: string) => `INSERT INTO auth_refresh_token (token_hash, session_id, generation, created_at)
-  SELECT ?, s.id, ?, ? FROM auth_session s WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND ${clockSql} < ?`;
+export const insertSuccessor = (clockSql: string) =>
+  prepared(`INSERT INTO auth_refresh_token (token_hash, session_id, generation, created_at)
+  SELECT ?, s.id, ?, ? FROM auth_session s WHERE s.id = ? AND s.revoked_at IS NULL AND s.expires_at > ? AND ${clockSql} < ?`);
 
 /**
  * A successor that was never delivered (its rotation was answered 503) replaced by a new one, while it is
