@@ -101,7 +101,7 @@ export function printReport(runs, ratios, failed, busy, mysqlPhase, { memory, re
     );
   }
   console.log(
-    `wrk -t1, ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s (paired rounds ${SETTINGS.roundSeconds} s); refresh: ${SETTINGS.refreshSessions} sessions, ${SETTINGS.refreshSeconds} s (Node driver, keep-alive)`,
+    `wrk -t1, ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for login/bcrypt, ${SETTINGS.warmupSeconds} s warm-up + ${SETTINGS.duration} s (paired rounds ${SETTINGS.roundSeconds} s); refresh: ${SETTINGS.refreshSessions} sessions, ${SETTINGS.refreshSeconds} s (wrk with a Lua token queue)`,
   );
   for (const run of failed) console.log(`FAILED: ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}`);
 }
@@ -225,7 +225,7 @@ export async function writeMarkdown(runs, ratios, failed, busy, mysqlPhase, { me
     `- CPU: ${cpu}`,
     `- OS: ${os.type()} ${os.release()}`,
     `- Node: ${process.version}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? 'default (4)'}`,
-    `- Load generator: ${wrkVersion()}, one thread (\`-t1\`), ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for the login; the refresh rotations by a Node driver (each request needs the token of the previous answer)`,
+    `- Load generator: ${wrkVersion()}, one thread (\`-t1\`), ${SETTINGS.connections} connections for GET, ${SETTINGS.loginConnections} for the login; the refresh rotations by wrk with a Lua token queue (each request needs the token of the previous answer)`,
     `- Database: ${describeDatabase()}; MySQL phase: ${mysql}`,
     `- Rounds: ${SETTINGS.rounds} alternating rounds of ${SETTINGS.roundSeconds} s per side for each ratio (a ${SETTINGS.warmupSeconds} s warm-up before the first), ${SETTINGS.duration} s (after ${SETTINGS.warmupSeconds} s) for single runs; bcrypt cost ${SETTINGS.bcryptRounds}`,
     `- Other processes used ${(busy * 100).toFixed(0)}% of the machine's CPU while the servers were idle; runs during which they used more than ${BUSY_WARNING * 100}% are marked ! below, and their figures are low and noisy.`,

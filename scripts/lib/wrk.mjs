@@ -41,7 +41,7 @@ export function runWrk({ wrk, url, connections, seconds, headers = {}, script, t
     proc.on('close', (code, signal) => {
       if (code !== 0) return reject(new Error(`wrk ${args.join(' ')} exited with ${code ?? signal}:\n${(stdout + stderr).trim()}`));
       try {
-        resolve({ ...parseWrk(stdout), command: `wrk ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` });
+        resolve({ ...parseWrk(stdout), output: stdout, command: `wrk ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ')}` });
       } catch (error) {
         reject(new Error(`${error.message}\n--- wrk output ---\n${stdout}${stderr}`));
       }
