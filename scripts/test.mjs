@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundle } from './bundle.mjs';
 import { createThrowawayServer, MysqlServerError, redactUrl, serverVersion } from './lib/mysql-server.mjs';
 import { exited, killGroup } from './lib/processes.mjs';
 
@@ -88,7 +89,10 @@ async function compile() {
     process.stderr.write(output);
     throw new Failure(`TypeScript compilation failed (tsc exit code ${code}).`);
   }
-  console.log(`Compiled in ${seconds(started)}.`);
+  // What `npm start` runs (scripts/bundle.mjs), for the suites that start the server as a process.
+  await bundle(path.join(BUILD_DIR, 'src', 'main.js'), path.join(BUILD_DIR, 'server.js'));
+  throwIfAborted();
+  console.log(`Compiled and bundled in ${seconds(started)}.`);
 }
 
 async function collectTestFiles() {

@@ -9,8 +9,8 @@ import { freePort } from './support/free-port';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<unknown>;
 
-/** The compiled server, started the way `npm start` starts it. */
-const MAIN = join(__dirname, '..', 'src', 'main.js');
+/** The bundled server (scripts/bundle.mjs, run by scripts/test.mjs), started the way `npm start` starts it. */
+const MAIN = join(__dirname, '..', 'server.js');
 
 interface Running {
   child: ChildProcess;

@@ -470,7 +470,7 @@ describe('partner sign-in and the request log', () => {
   it('never writes the userToken, even with LOG_REQUESTS on', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'identity-sso-log-'));
     const port = await freePort();
-    const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
+    const child = spawn(process.execPath, [join(__dirname, '..', 'server.js')], {
       env: {
         PATH: process.env.PATH ?? '',
         HOST: '127.0.0.1',

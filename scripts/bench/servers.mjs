@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { bundle } from '../bundle.mjs';
 import { freePort } from '../lib/free-port.mjs';
 import { childOutput, runToEnd, tail, track } from './children.mjs';
 import { ADMIN, BENCH_GATEWAY, describeDatabase, Failure, READY_TIMEOUT_MS, requireFromRoot, ROOT, SETTINGS, sleep, tmpDir } from './settings.mjs';
@@ -12,9 +13,10 @@ import { ADMIN, BENCH_GATEWAY, describeDatabase, Failure, READY_TIMEOUT_MS, requ
 const JWT_SECRET = randomBytes(48).toString('base64url');
 
 export async function build() {
-  console.log('Building (tsc -p tsconfig.build.json) ...');
+  console.log('Building (tsc -p tsconfig.build.json, then scripts/bundle.mjs) ...');
   const { code, output } = await runToEnd(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
   if (code !== 0) throw new Failure(`The build failed:\n${output}`);
+  await bundle();
 }
 
 /** The database of the first phase: BENCH_DATABASE_URL, or SQLite in the temp dir. */
@@ -42,7 +44,7 @@ export async function startApp(database, description = describeDatabase()) {
   const url = `http://127.0.0.1:${port}`;
   console.log(`Starting the identity server on ${url} (${description}) ...`);
   const started = performance.now();
-  const proc = startServer(process.execPath, [...serverNodeArgs(), path.join(ROOT, 'dist/src/main.js')], { cwd: tmpDir, env });
+  const proc = startServer(process.execPath, [...serverNodeArgs(), path.join(ROOT, 'dist/server.js')], { cwd: tmpDir, env });
   await waitUntilReady(proc, `${url}/health`, 'identity server');
   /** From the spawn to the first 200 of GET /health, polled every 25 ms. */
   const readyMs = performance.now() - started;

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { freePort } from '../support/free-port';
 
-/** The compiled server, started as `npm start` starts it: what it writes to standard output is its log. */
-const MAIN = join(__dirname, '..', '..', 'src', 'main.js');
+/** The bundled server, started as `npm start` starts it: what it writes to standard output is its log. */
+const MAIN = join(__dirname, '..', '..', 'server.js');
 const ADMIN_PASSWORD = 'Admin-Pass-For-Log-Tests-1';
 
 describe('request ids in the log', () => {
