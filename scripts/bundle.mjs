@@ -53,8 +53,11 @@ export async function bundle(entry = path.join(ROOT, 'dist/src/main.js'), outfil
     // ES modules bundled into CommonJS: import.meta.url becomes the bundle's own URL (@nestjs/typeorm's createRequire).
     banner: { js: "const __bundle_import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__bundle_import_meta_url' },
-    // Class names stay: Nest and the logs use them (providers' tokens, logger contexts, migration names).
-    keepNames: true,
+    // No keepNames: it wraps functions in a call that sets their `name`, and GET /health/live cost 38–41 µs of
+    // CPU instead of 20–33. Our code stays CommonJS, each module in its own scope, so its class names (DTOs in
+    // the OpenAPI document, log contexts, migrations) are kept; NestJS's own classes, hoisted into one scope,
+    // may be renamed (`_RouterExplorer`), which the log undoes (common/logger.ts).
+    keepNames: false,
     // The source stays in memory as long as the server runs: without the indentation, 6.5 → 4.0 MB and 7 MB
     // less RSS. Stack traces point into the bundle; `node --enable-source-maps` maps them back to src/.
     minifyWhitespace: true,

@@ -11,6 +11,8 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 
 /** The bundled server (scripts/bundle.mjs, run by scripts/test.mjs), started the way `npm start` starts it. */
 const MAIN = join(__dirname, '..', 'server.js');
+/** The same server compiled, not bundled (dist/src/main.js in a build). */
+const COMPILED = join(__dirname, '..', 'src', 'main.js');
 
 interface Running {
   child: ChildProcess;
@@ -19,9 +21,9 @@ interface Running {
   url: string;
 }
 
-async function start(env: Record<string, string>): Promise<Running> {
+async function start(env: Record<string, string>, main = MAIN): Promise<Running> {
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), BCRYPT_ROUNDS: '4', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -53,6 +55,45 @@ describe('the server process', () => {
     const server = await start({ DATA_DIR: dataDir, ACCESS_TOKEN_TTL: 'forever' });
     assert.equal(await server.exited, 1);
     assert.equal(server.output().trim(), 'Invalid configuration: ACCESS_TOKEN_TTL must be a duration such as 900, 15m, 12h or 14d (got "forever")');
+  });
+
+  it('bundled, serves what the compiled server serves: the OpenAPI document, refusals, a session', async () => {
+    const answers = async (main: string) => {
+      const dir = mkdtempSync(join(dataDir, 'bundle-'));
+      const server = await start({ DATA_DIR: dir, JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Bundle-Admin-Pass-1' }, main);
+      try {
+        await waitUntilHealthy(server);
+        const get = async (path: string, init?: RequestInit) => {
+          const response = await fetch(`${server.url}${path}`, init);
+          return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+        };
+        const json = { 'content-type': 'application/json' };
+        const login = await fetch(`${server.url}/auth/login`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ username: 'admin', password: 'Bundle-Admin-Pass-1' }),
+        });
+        const token = login.headers.get('authorization') ?? '';
+        return {
+          openapi: await get('/docs-json'),
+          docs: await get('/docs'),
+          badInput: await get('/auth/login', { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 1 }) }),
+          badJson: await get('/auth/login', { method: 'POST', headers: json, body: '{"username":' }),
+          notFound: await get('/no/such/route'),
+          noToken: await get('/user/list'),
+          login: login.status,
+          info: JSON.parse((await get('/user/info', { headers: { authorization: token } })).body).data?.user?.username,
+        };
+      } finally {
+        server.child.kill('SIGTERM');
+        await server.exited;
+      }
+    };
+    const [bundled, compiled] = [await answers(MAIN), await answers(COMPILED)];
+    assert.equal(bundled.login, 200);
+    assert.equal(bundled.info, 'admin');
+    assert.equal(bundled.openapi.status, 200);
+    assert.deepEqual(bundled, compiled);
   });
 
   it('generates the admin password once, logs it once, and shuts down gracefully on SIGTERM', async () => {

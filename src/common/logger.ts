@@ -53,6 +53,11 @@ const serializers = {
   }),
 };
 
+/** The bundle (scripts/bundle.mjs) renames some of NestJS's own classes `_RouterExplorer`; the log keeps Nest's names. */
+function nestName(context: string): string {
+  return context.charCodeAt(0) === 95 /* _ */ ? context.slice(1) : context;
+}
+
 /** Writes to standard output unless given another destination (the tests read what is logged). */
 export function createLogger(config: Pick<CoreConfig, 'logLevel'>, destination?: pino.DestinationStream): Logger {
   const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' }, serializers, base: { pid: process.pid } };
@@ -84,7 +89,7 @@ export class PinoNestLogger implements LoggerService {
 
   /** Nest passes the context as the last argument, and for errors a stack before it. */
   private write(level: pino.Level, message: unknown, rest: unknown[]): void {
-    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    const context = typeof rest[rest.length - 1] === 'string' ? nestName(rest[rest.length - 1] as string) : undefined;
     const stack = level === 'error' && typeof rest[0] === 'string' && rest.length > 1 ? rest[0] : undefined;
     if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
       this.logger[level]({ context, ...(message as Record<string, unknown>) });
