@@ -88,7 +88,7 @@ export function describeUrl(databaseUrl) {
   }
 }
 
-function positiveInt(name, fallback) {
+export function positiveInt(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
