@@ -23,6 +23,8 @@
 //
 // `npm run bench -- --soak` runs the soak instead (scripts/bench/soak.mjs: mixed load on MariaDB/MySQL for
 // BENCH_SOAK_SECONDS=600 at BENCH_SOAK_RATE=100 req/s) and writes its section of bench/RESULTS.md.
+// `npm run bench -- --scaled` runs 1, 2 and 3 servers behind nginx on one MariaDB, without and with Redis
+// (scripts/bench/scaled.mjs), and writes the scaled section.
 import { randomBytes } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -32,6 +34,7 @@ import { assertSameAnswer, load, medianOf, medianRun, otherCpuLoad, probe, ratio
 import { mysqlServer, runMysqlPhase } from './mysql-phase.mjs';
 import { measureLoginTiming, TIMING_LIMITS } from './login-timing.mjs';
 import { measureRefresh } from './refresh.mjs';
+import { runScaled } from './scaled.mjs';
 import { runSoak } from './soak.mjs';
 import { printReport, writeMarkdown, writeResults } from './report.mjs';
 import { answerHeaders, build, createBenchTicket, livenessBody, login, mainDatabase, rssMb, startApp, startBareFastify } from './servers.mjs';
@@ -55,6 +58,11 @@ async function main() {
     await build();
     await createTmpDir();
     return runSoak();
+  }
+  if (process.argv.includes('--scaled')) {
+    await build();
+    await createTmpDir();
+    return runScaled();
   }
   console.log(`Load generator: ${wrkPath()} (one thread; autocannon saturates below these servers on a small machine)`);
   await build();

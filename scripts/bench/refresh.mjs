@@ -56,10 +56,10 @@ end
 `;
 }
 
-async function openSessions(app, count) {
+async function openSessions(app, count, concurrency) {
   const tokens = [];
-  for (let start = 0; start < count; start += 8) {
-    const batch = Array.from({ length: Math.min(8, count - start) }, () => openSession(app.url, REFRESH_USER_AGENT));
+  for (let start = 0; start < count; start += concurrency) {
+    const batch = Array.from({ length: Math.min(concurrency, count - start) }, () => openSession(app.url, REFRESH_USER_AGENT));
     tokens.push(...(await Promise.all(batch)).map((s) => s.refreshToken));
   }
   return tokens;
@@ -74,15 +74,15 @@ async function rotate(app, tokens, seconds) {
 }
 
 /**
- * Logs in 2 × (SETTINGS.refreshSessions + 1) times (8 at a time: each is a bcrypt compare); the first half rotates
+ * Logs in 2 × (SETTINGS.refreshSessions + 1) times (loginConcurrency at a time: each is a bcrypt compare); the first half rotates
  * for the warm-up, the second for the measured SETTINGS.refreshSeconds, each on an idle server.
  */
-export async function measureRefresh(name, app, { alsoOurs = [], database }) {
+export async function measureRefresh(name, app, { alsoOurs = [], database, loginConcurrency = 8 }) {
   process.stdout.write(`  ${name} ... `);
   const total = SETTINGS.refreshSessions;
   // One session more than connections: wrk calls request() once before its connections start (to see
   // whether the script builds requests), and that call takes a token no connection sends.
-  const [warmup, measured] = [await openSessions(app, total + 1), await openSessions(app, total + 1)];
+  const [warmup, measured] = [await openSessions(app, total + 1, loginConcurrency), await openSessions(app, total + 1, loginConcurrency)];
   await waitForIdle(app.proc, alsoOurs);
   await rotate(app, warmup, SETTINGS.warmupSeconds);
   await waitForIdle(app.proc, alsoOurs);

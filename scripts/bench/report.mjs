@@ -245,11 +245,34 @@ export async function writeMarkdown(runs, ratios, failed, busy, mysqlPhase, { me
     ...(failed.length ? ['Failed runs:', '', ...failed.map((run) => `- ${run.name.replace(/\s+/g, ' ')}: ${run.problems.join(', ')}`), ''] : []),
   ];
   await fsp.mkdir(path.dirname(MARKDOWN_FILE), { recursive: true });
-  // The soak (npm run bench -- --soak) writes its own section: kept as it is.
+  // The soak and the scaled runs (npm run bench -- --soak, --scaled) write their own sections: kept as they are.
   const previous = await fsp.readFile(MARKDOWN_FILE, 'utf8').catch(() => '');
-  const soak = /<!-- soak:begin[\s\S]*?<!-- soak:end -->/.exec(previous)?.[0];
-  await fsp.writeFile(MARKDOWN_FILE, `${lines.join('\n')}${soak ? `\n${soak}\n` : ''}`);
+  const kept = [...previous.matchAll(/<!-- (\w+):begin[\s\S]*?<!-- \1:end -->/g)].map((match) => `\n${match[0]}\n`);
+  await fsp.writeFile(MARKDOWN_FILE, `${lines.join('\n')}${kept.join('')}`);
   return MARKDOWN_FILE;
+}
+
+/**
+ * Replaces the section `name` of bench/RESULTS.md (between `<!-- name:begin … -->` and `<!-- name:end -->`),
+ * or appends it; the rest of the file is left as it is.
+ */
+export async function writeResultsSection(name, markdown) {
+  const begin = `<!-- ${name}:begin (written by npm run bench -- --${name}) -->`;
+  const end = `<!-- ${name}:end -->`;
+  let text = '';
+  try {
+    text = await fsp.readFile(MARKDOWN_FILE, 'utf8');
+  } catch {
+    await fsp.mkdir(path.dirname(MARKDOWN_FILE), { recursive: true });
+  }
+  const section = `${begin}\n${markdown}\n${end}`;
+  const from = text.indexOf(begin);
+  const to = text.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? `${text.slice(0, from)}${section}${text.slice(to + end.length)}`
+      : `${text}${text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${section}\n`;
+  await fsp.writeFile(MARKDOWN_FILE, next);
 }
 
 /** wrk's own version line (`wrk -v` prints it and exits 1). */

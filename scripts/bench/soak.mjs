@@ -18,7 +18,8 @@ import { stop } from './children.mjs';
 import { otherCpuLoad, waitForIdle } from './load.mjs';
 import { mysqlServer } from './mysql-phase.mjs';
 import { openSession, rssMb, startApp } from './servers.mjs';
-import { ADMIN, BENCH_DATABASE, describeUrl, Failure, ROOT, SETTINGS, sleep } from './settings.mjs';
+import { writeResultsSection } from './report.mjs';
+import { ADMIN, BENCH_DATABASE, describeUrl, Failure, positiveInt, SETTINGS, sleep } from './settings.mjs';
 
 export const SOAK = {
   seconds: positiveInt('BENCH_SOAK_SECONDS', 600),
@@ -34,10 +35,6 @@ const MIX = [
 const SESSIONS = 40;
 const USER_AGENT = 'identity-bench-soak/1';
 const RSS_EVERY_MS = 5000;
-/** The results file the bench keeps in the repository; the soak owns only the section between these marks. */
-const RESULTS_FILE = path.join(ROOT, 'bench', 'RESULTS.md');
-const BEGIN_MARK = '<!-- soak:begin (written by npm run bench -- --soak) -->';
-const END_MARK = '<!-- soak:end -->';
 
 export async function runSoak() {
   const warmupSeconds = Math.min(SOAK.warmupSeconds, Math.floor(SOAK.seconds / 3));
@@ -165,8 +162,8 @@ export async function runSoak() {
     printSoak(result);
     const jsonFile = path.join(os.tmpdir(), `identity-soak-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     await fsp.writeFile(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
-    await writeSoakSection(soakMarkdown(result));
-    console.log(`\nResults: ${jsonFile}, and the soak section of ${path.relative(process.cwd(), RESULTS_FILE)}`);
+    await writeResultsSection('soak', soakMarkdown(result));
+    console.log(`\nResults: ${jsonFile}, and the soak section of bench/RESULTS.md`);
     if (!result.meetsTargets) throw new Failure('The soak missed a target (see above).');
   } finally {
     await stop(app.proc);
@@ -286,24 +283,6 @@ function soakMarkdown(result) {
   ].join('\n');
 }
 
-/** Replaces the soak section of bench/RESULTS.md (or appends one); the rest of the file is left as it is. */
-export async function writeSoakSection(markdown) {
-  let text = '';
-  try {
-    text = await fsp.readFile(RESULTS_FILE, 'utf8');
-  } catch {
-    await fsp.mkdir(path.dirname(RESULTS_FILE), { recursive: true });
-  }
-  const section = `${BEGIN_MARK}\n${markdown}\n${END_MARK}`;
-  const from = text.indexOf(BEGIN_MARK);
-  const to = text.indexOf(END_MARK);
-  const next =
-    from >= 0 && to > from
-      ? `${text.slice(0, from)}${section}${text.slice(to + END_MARK.length)}`
-      : `${text}${text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n'}${section}\n`;
-  await fsp.writeFile(RESULTS_FILE, next);
-}
-
 /** One request on the keep-alive agent; status 0 when it failed without an answer. */
 function send(agent, baseUrl, method, urlPath, headers, body) {
   return new Promise((resolve) => {
@@ -324,15 +303,4 @@ async function getJson(baseUrl, urlPath, headers) {
   const text = await response.text();
   if (response.status !== 200) throw new Failure(`GET ${urlPath} answered ${response.status}: ${text}`);
   return JSON.parse(text);
-}
-
-function positiveInt(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    process.exit(1);
-  }
-  return value;
 }
