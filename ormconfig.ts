@@ -1,8 +1,7 @@
 import 'reflect-metadata';
-import { DataSource } from 'typeorm';
 import { loadSlices } from './src/config/config-slice';
 import { databaseConfig } from './src/database/database.config';
-import { dataSourceOptions } from './src/database/data-source';
+import { dataSourceOptions, MigratingDataSource } from './src/database/data-source';
 
 try {
   process.loadEnvFile();
@@ -11,4 +10,4 @@ try {
 }
 
 /** The DataSource the TypeORM CLI uses: `npm run migration:run`. It reads only the database's settings. */
-export default new DataSource({ ...dataSourceOptions(loadSlices({ database: databaseConfig }, process.env).database), migrationsRun: false });
+export default new MigratingDataSource({ ...dataSourceOptions(loadSlices({ database: databaseConfig }, process.env).database), migrationsRun: false });

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DataSourceOptions } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
+import type { DataSourceOptions, Migration } from 'typeorm';
 import { BoundedMysql } from './bounded-mysql';
+import { withDatabaseLock } from './database-lock';
 import type { DatabaseConfig } from './database.config';
 import { InitialSchema1763780000000 } from './migrations/1763780000000-initial-schema';
 import { Departments1763790000000 } from './migrations/1763790000000-departments';
@@ -32,6 +34,25 @@ const MIGRATIONS = [
   RefreshSuccessors1763870000000,
   RateLimits1763880000000,
 ];
+
+/** How long a start waits for another instance's migrations (an ALTER of a big table may take long); TiDB's most. */
+const MIGRATION_LOCK_WAIT_SECONDS = 3600;
+
+/**
+ * A DataSource whose migrations run under a database lock (database-lock.ts), at start and from the CLI: instances
+ * started together on an empty or older database would otherwise all run the same CREATE TABLE or ALTER, and all
+ * but one fail to start. The one that gets the lock migrates; the others then find nothing pending.
+ */
+export class MigratingDataSource extends DataSource {
+  override runMigrations(options?: { transaction?: 'all' | 'none' | 'each'; fake?: boolean }): Promise<Migration[]> {
+    return withDatabaseLock(this, 'migrations', MIGRATION_LOCK_WAIT_SECONDS, (runner) => {
+      const executor = new MigrationExecutor(this, runner);
+      executor.transaction = options?.transaction ?? this.options.migrationsTransactionMode ?? 'all';
+      executor.fake = options?.fake ?? false;
+      return executor.executePendingMigrations();
+    });
+  }
+}
 
 /**
  * One description of the database for the app, the tests and the migration CLI (ormconfig.ts). The entities are

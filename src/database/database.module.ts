@@ -2,7 +2,7 @@ import { DynamicModule, Global, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { boundedMysqlOf } from './bounded-mysql';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions, MigratingDataSource } from './data-source';
 import type { DatabaseConfig } from './database.config';
 import { DatabaseProbe } from './database-probe';
 import { RateLimitStore } from './rate-limit-store';
@@ -18,12 +18,16 @@ export class DatabaseModule implements OnModuleInit {
     return {
       module: DatabaseModule,
       imports: [
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(database),
-          // The entities the feature modules register with TypeOrmModule.forFeature().
-          autoLoadEntities: true,
-          // Fail the start at once instead of retrying for half a minute.
-          retryAttempts: 0,
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions(database),
+            // The entities the feature modules register with TypeOrmModule.forFeature().
+            autoLoadEntities: true,
+            // Fail the start at once instead of retrying for half a minute.
+            retryAttempts: 0,
+          }),
+          // Migrations one instance at a time.
+          dataSourceFactory: async (options) => new MigratingDataSource(options!),
         }),
       ],
       providers: [Transactions, ReadCaches, DatabaseProbe, RateLimitStore],

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager, EntityTarget, ObjectLiteral, QueryRunner, Repository } from 'typeorm';
 import { boundedMysqlOf } from './bounded-mysql';
+import { withDatabaseLock } from './database-lock';
 import { driverErrorCode } from './db-errors';
 import { ReadWriteLock } from './read-write-lock';
 
@@ -41,6 +42,9 @@ export class WriteOutsideTransactionError extends Error {
 /** MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. */
 const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const ATTEMPTS = 3;
+
+/** How long exclusively() waits for another instance's turn: what it guards takes moments (DB_QUERY_TIMEOUT_MS cuts it shorter). */
+const EXCLUSIVE_WAIT_SECONDS = 10;
 
 /** How often the database's clock is compared with ours again (writeBefore's deadlines are on its clock). */
 const CLOCK_CHECK_EVERY_MS = 10 * 60_000;
@@ -119,13 +123,22 @@ export class Transactions {
     return this.lock ? this.lock.exclusive(() => this.once(work)) : this.withRetry(work);
   }
 
+  /**
+   * As run(), while this instance holds the database lock `name` (database-lock.ts): for what instances starting
+   * together must do once rather than once each, where no unique key can decide. On SQLite, run() alone.
+   */
+  exclusively<T>(name: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (this.lock) return this.run(work);
+    return withDatabaseLock(this.dataSource, name, EXCLUSIVE_WAIT_SECONDS, (runner) => this.once(work, runner.manager));
+  }
+
   /** One transaction; the effects its work deferred with afterCommit() run after the commit, in order. */
-  private async once<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async once<T>(work: (manager: EntityManager) => Promise<T>, on: Pick<EntityManager, 'transaction'> = this.dataSource): Promise<T> {
     const effects: Array<() => void> = [];
     let transactionManager: EntityManager | undefined;
     let result: T;
     try {
-      result = await this.dataSource.transaction((manager) => {
+      result = await on.transaction((manager) => {
         transactionManager = manager;
         pendingAfterCommit.set(manager, effects);
         return work(manager);

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { createPrivateKey, createPublicKey, JsonWebKey, KeyObject } from 'node:crypto';
-import { IsNull } from 'typeorm';
+import { EntityManager, IsNull } from 'typeorm';
 import { AppException } from '../common/app.exception';
-import { Transactions } from '../database/transactions';
+import { Reader, Transactions } from '../database/transactions';
 import { SigningKey } from './entities/signing-key.entity';
-import { generateSigningKeyPair, PrivateKeyCipher, privateKeyPem } from './key-pair';
+import { generateSigningKeyPair, PrivateKeyCipher, privateKeyPem, SigningKeyPair } from './key-pair';
 import { JwtConfig, jwtConfig } from './security.config';
 
 export type AsymmetricAlg = 'RS256' | 'ES256';
@@ -52,8 +52,7 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reload();
-    // The first key of an empty database signs at once: no token exists that another instance must verify.
-    if (this.asymmetric && this.candidates.length === 0) await this.rotate(0);
+    if (this.asymmetric && this.candidates.length === 0) await this.createFirstKey();
     this.timer = setInterval(
       () => void this.reload().catch((error: Error) => this.logger.warn(`cannot reload signing keys: ${error.message}`)),
       RELOAD_EVERY_MS,
@@ -94,29 +93,49 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
    */
   async rotate(activationDelayMs = this.config.keyActivationDelaySeconds * 1000): Promise<{ kid: string; alg: AsymmetricAlg; activatesAt: string }> {
     if (!this.asymmetric) throw new AppException('error.noKeysToRotate');
-    const alg = this.config.alg as AsymmetricAlg;
-    const { kid, publicJwk, privateKey } = await generateSigningKeyPair(alg);
+    const key = await generateSigningKeyPair(this.config.alg as AsymmetricAlg);
+    const activatesAt = await this.transactions.run((manager) => this.publish(manager, key, activationDelayMs));
+    await this.reload();
+    this.logger.log(`signing key ${key.kid} (${key.alg}) published; it signs from ${activatesAt.toISOString()}`);
+    return { kid: key.kid, alg: key.alg as AsymmetricAlg, activatesAt: activatesAt.toISOString() };
+  }
+
+  /**
+   * The first key of an empty database signs at once: no token exists that another instance must verify. Made
+   * under a database lock: instances starting together on an empty database would each make one and sign with it
+   * before the others had loaded it, and their tokens would be refused elsewhere until the next reload.
+   */
+  private async createFirstKey(): Promise<void> {
+    const key = await generateSigningKeyPair(this.config.alg as AsymmetricAlg);
+    const made = await this.transactions.exclusively('first-signing-key', async (manager) => {
+      // Another instance may have made it while this one waited for the lock.
+      if ((await this.liveKeys(manager)).some((row) => row.alg === this.config.alg)) return false;
+      await this.publish(manager, key, 0);
+      return true;
+    });
+    await this.reload();
+    if (made) this.logger.log(`signing key ${key.kid} (${key.alg}) made; it signs now`);
+  }
+
+  /** Retires the keys in use (they sign until the new one activates) and stores the new one; answers when it activates. */
+  private async publish(manager: EntityManager, key: SigningKeyPair, activationDelayMs: number): Promise<Date> {
     const now = new Date();
     const activatesAt = new Date(now.getTime() + activationDelayMs);
     const lastTokenLifetime = Math.max(this.config.accessTtlSeconds, this.config.mintMaxTtlSeconds) + 60;
-    await this.transactions.run(async (manager) => {
-      const repository = manager.getRepository(SigningKey);
-      // The old key signs until the new one activates; its last token expires a token lifetime after that.
-      await repository.update({ retiredAt: IsNull() }, { retiredAt: now, expiresAt: new Date(activatesAt.getTime() + lastTokenLifetime * 1000) });
-      await repository.insert({
-        kid,
-        alg,
-        publicJwk: JSON.stringify(publicJwk),
-        privateKey: this.cipher.encrypt(privateKeyPem(privateKey)),
-        createdAt: now,
-        activatesAt,
-        retiredAt: null,
-        expiresAt: null,
-      });
+    const repository = manager.getRepository(SigningKey);
+    // The old key signs until the new one activates; its last token expires a token lifetime after that.
+    await repository.update({ retiredAt: IsNull() }, { retiredAt: now, expiresAt: new Date(activatesAt.getTime() + lastTokenLifetime * 1000) });
+    await repository.insert({
+      kid: key.kid,
+      alg: key.alg,
+      publicJwk: JSON.stringify(key.publicJwk),
+      privateKey: this.cipher.encrypt(privateKeyPem(key.privateKey)),
+      createdAt: now,
+      activatesAt,
+      retiredAt: null,
+      expiresAt: null,
     });
-    await this.reload();
-    this.logger.log(`signing key ${kid} (${alg}) published; it signs from ${activatesAt.toISOString()}`);
-    return { kid, alg, activatesAt: activatesAt.toISOString() };
+    return activatesAt;
   }
 
   private async reload(): Promise<void> {
@@ -140,8 +159,8 @@ export class KeyService implements OnApplicationBootstrap, OnModuleDestroy {
     this.candidates = [...keys.values()].filter((key) => key.alg === this.config.alg).sort((a, b) => b.activatesAt - a.activatesAt);
   }
 
-  private liveKeys(): Promise<SigningKey[]> {
-    return this.transactions.reader
+  private liveKeys(reader: Reader = this.transactions.reader): Promise<SigningKey[]> {
+    return reader
       .getRepository(SigningKey)
       .createQueryBuilder('k')
       .where('k.expiresAt IS NULL OR k.expiresAt > :now', { now: new Date() })

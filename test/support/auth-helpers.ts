@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { TestApp } from './test-app';
+import type { HttpTarget } from './test-app';
 import { ADMIN_PASSWORD } from './test-app';
 
 export const USER_AGENT = 'identity-e2e/1.0';
@@ -11,7 +11,7 @@ export interface LoggedIn {
   setCookie: string;
 }
 
-export async function login(t: TestApp, username = 'admin', password = ADMIN_PASSWORD, userAgent = USER_AGENT): Promise<LoggedIn> {
+export async function login(t: HttpTarget, username = 'admin', password = ADMIN_PASSWORD, userAgent = USER_AGENT): Promise<LoggedIn> {
   const response = await t.http().post('/auth/login').set('User-Agent', userAgent).send({ username, password });
   assert.equal(response.status, 200, JSON.stringify(response.body));
   const authorization = String(response.headers.authorization);
@@ -25,11 +25,11 @@ export async function login(t: TestApp, username = 'admin', password = ADMIN_PAS
 }
 
 /** POST /auth/session as the documents' clients do it: the cookie and the header. */
-export function refresh(t: TestApp, refreshToken: string, userAgent = USER_AGENT) {
+export function refresh(t: HttpTarget, refreshToken: string, userAgent = USER_AGENT) {
   return t.http().post('/auth/session').set('User-Agent', userAgent).set('Cookie', `token=${refreshToken}`).set('X-Refresh-Token', refreshToken);
 }
 
-export function checkToken(t: TestApp, accessToken: string) {
+export function checkToken(t: HttpTarget, accessToken: string) {
   return t.http().get('/test').set('Authorization', `Bearer ${accessToken}`);
 }
 
@@ -48,7 +48,7 @@ asserts body is { code: number; message: string; msg: string; data: any } {
 }
 
 /** Requests carrying a bearer token. */
-export function as(t: TestApp, accessToken: string) {
+export function as(t: HttpTarget, accessToken: string) {
   const auth = `Bearer ${accessToken}`;
   return {
     get: (path: string) => t.http().get(path).set('Authorization', auth),
@@ -69,7 +69,7 @@ export function as(t: TestApp, accessToken: string) {
 }
 
 /** Milliseconds until `t` refuses the token (polled every 25 ms), or undefined if it still accepts it after limitMs. */
-export async function msUntilRefused(t: TestApp, accessToken: string, since: number, limitMs = 3000): Promise<number | undefined> {
+export async function msUntilRefused(t: HttpTarget, accessToken: string, since: number, limitMs = 3000): Promise<number | undefined> {
   while (Date.now() - since < limitMs) {
     if ((await checkToken(t, accessToken)).status === 401) return Date.now() - since;
     await new Promise((resolve) => setTimeout(resolve, 25));

@@ -2,7 +2,7 @@ import { decodeJwt } from 'jose';
 import assert from 'node:assert/strict';
 import { after, before, beforeEach } from 'node:test';
 import { as, login, type LoggedIn } from './auth-helpers';
-import { startTestApp, type TestApp, type TestDatabase } from './test-app';
+import { startTestApp, type HttpTarget, type TestApp, type TestDatabase } from './test-app';
 import { uniqueName } from './users';
 
 /** The password of every user the fixtures register. */
@@ -19,14 +19,14 @@ export interface RegisteredUser {
 }
 
 /** POST /user → 201. */
-export async function register(t: TestApp, username = uniqueName(), password = USER_PASSWORD): Promise<RegisteredUser> {
+export async function register(t: HttpTarget, username = uniqueName(), password = USER_PASSWORD): Promise<RegisteredUser> {
   const response = await t.http().post('/user').send({ username, password });
   assert.equal(response.status, 201, JSON.stringify(response.body));
   return { id: response.body.data.id as number, username, password };
 }
 
 /** A freshly registered user, logged in. */
-export async function registeredSession(t: TestApp): Promise<LoggedIn> {
+export async function registeredSession(t: HttpTarget): Promise<LoggedIn> {
   const user = await register(t);
   return login(t, user.username, user.password);
 }

@@ -7,7 +7,7 @@ import { SsoLoginCode } from '../../src/token-login/entities/sso-login-code.enti
 import { SsoTokenUse } from '../../src/token-login/entities/sso-token-use.entity';
 import { USER_AGENT } from './auth-helpers';
 import type { Api } from './fixtures';
-import type { TestApp } from './test-app';
+import type { HttpTarget, TestApp } from './test-app';
 import { uniqueName } from './users';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -51,7 +51,7 @@ export async function createPartner(admin: Api, fields: Record<string, unknown> 
 }
 
 /** A registered user with an email, a mobile number and an employee number of its own. */
-export async function userWithContacts(t: TestApp, admin: Api): Promise<{ id: number; username: string; email: string; phone: string; employeeNo: string }> {
+export async function userWithContacts(t: HttpTarget, admin: Api): Promise<{ id: number; username: string; email: string; phone: string; employeeNo: string }> {
   const username = uniqueName();
   const registered = await t.http().post('/user').send({ username, password: 'Plenty-Long-Secret-42' });
   assert.equal(registered.status, 201, JSON.stringify(registered.body));
@@ -64,7 +64,7 @@ export async function userWithContacts(t: TestApp, admin: Api): Promise<{ id: nu
 }
 
 /** GET /account/tokenLogin.do with the token and presentation parameters, from the e2e User-Agent. */
-export function tokenLogin(t: TestApp, userToken: string | undefined, params: Record<string, string> = {}, userAgent = USER_AGENT) {
+export function tokenLogin(t: HttpTarget, userToken: string | undefined, params: Record<string, string> = {}, userAgent = USER_AGENT) {
   const query = new URLSearchParams({ ...(userToken === undefined ? {} : { userToken }), ...params });
   return t.http().get(`/account/tokenLogin.do?${query}`).set('User-Agent', userAgent);
 }
@@ -77,7 +77,7 @@ export function codeOf(response: Response): string {
   return code;
 }
 
-export function exchange(t: TestApp, code: string, userAgent = USER_AGENT) {
+export function exchange(t: HttpTarget, code: string, userAgent = USER_AGENT) {
   return t.http().post('/auth/exchange').set('User-Agent', userAgent).send({ code });
 }
 

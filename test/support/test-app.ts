@@ -49,12 +49,16 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-interface Storage {
+/** Anything requests can be sent to: an application in this process, a server process, a proxy in front of several. */
+export type HttpTarget = Pick<TestApp, 'http'>;
+
+/** A fresh database of a test's own: the variables that point a server at it, and how to remove it. */
+export interface Storage {
   env: Record<string, string>;
   drop(): Promise<void>;
 }
 
-async function createStorage(database: TestDatabase): Promise<Storage> {
+export async function createStorage(database: TestDatabase): Promise<Storage> {
   const dataDir = mkdtempSync(join(tmpdir(), 'identity-test-'));
   if (database.name === 'sqlite') {
     return {
