@@ -3,6 +3,7 @@ import { AppException } from '../common/app.exception';
 import { message } from '../common/messages';
 import { localizeErrorData } from '../common/validation-messages';
 import { ConfigError } from '../config/env-reader';
+import { driverErrorCode } from '../database/db-errors';
 import { CommandFailure, parseInvocation, UsageError } from './cli-args';
 import { captureConsole, cliLogger } from './cli-log';
 import { COMMANDS } from './commands';
@@ -32,8 +33,10 @@ function failureOf(error: unknown): { line: string; code: number } {
   // A 400 is a value the operator gave (a password the rules refuse, a malformed username).
   if (error instanceof AppException) return { line: describeAppException(error), code: error.status === 400 ? EXIT_USAGE : EXIT_FAILED };
   if (error instanceof CommandFailure || error instanceof ConfigError) return { line: error.message, code: EXIT_FAILED };
-  const text = error instanceof Error ? error.message : String(error);
-  return { line: text.split('\n')[0] || 'unexpected failure', code: EXIT_FAILED };
+  const text = (error instanceof Error ? error.message : String(error)).split('\n')[0] || 'unexpected failure';
+  // The driver's code says more than its message does ("database is locked" is SQLITE_BUSY or SQLITE_BUSY_SNAPSHOT).
+  const code = driverErrorCode(error);
+  return { line: code && !text.includes(code) ? `${text} (${code})` : text, code: EXIT_FAILED };
 }
 
 /** Runs one command line; answers the exit status. `io.env` has been completed from .env by the caller. */
