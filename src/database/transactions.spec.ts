@@ -1,5 +1,8 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { afterCommit, Transactions, WriteOutsideTransactionError } from './transactions';
@@ -118,5 +121,39 @@ describe('Transactions and afterCommit', () => {
     assert.equal(await transactions.write(sql, [401, (Date.now() - 1000) / 1000]), 0);
     assert.equal(await transactions.write(sql, [402, (Date.now() + 1000) / 1000]), 1);
     await assert.rejects(transactions.writeBefore('SELECT 1', []), /a write statement/);
+  });
+});
+
+describe('Transactions on an SQLite file another process writes too', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'transactions-'));
+  const open = () => new DataSource({ type: 'better-sqlite3', database: join(dir, 'shared.sqlite'), enableWAL: true, entities: [Item] }).initialize();
+  let ours: DataSource;
+  let theirs: DataSource;
+
+  before(async () => {
+    ours = await open();
+    theirs = await open();
+    await ours.query('CREATE TABLE item (id INTEGER PRIMARY KEY)');
+  });
+  after(async () => {
+    await ours.destroy();
+    await theirs.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a transaction again when the other committed between its read and its first write (SQLITE_BUSY_SNAPSHOT)', async () => {
+    const transactions = new Transactions(ours);
+    let attempts = 0;
+    const seen = await transactions.run(async (manager) => {
+      attempts++;
+      const [{ n }] = await manager.query('SELECT COUNT(*) AS n FROM item');
+      // The other process commits after this transaction has read: its snapshot is stale.
+      if (attempts === 1) await theirs.query('INSERT INTO item (id) VALUES (1)');
+      await manager.query('INSERT INTO item (id) VALUES (2)');
+      return Number(n);
+    });
+    assert.equal(attempts, 2);
+    assert.equal(seen, 1, 'the second run read the other process’s row');
+    assert.deepEqual(await ours.query('SELECT id FROM item ORDER BY id'), [{ id: 1 }, { id: 2 }]);
   });
 });

@@ -39,8 +39,15 @@ export class WriteOutsideTransactionError extends Error {
   }
 }
 
-/** MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. */
-const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+/** Routine wherever two processes share an SQLite file: retried without a warning. */
+const SQLITE_STALE_SNAPSHOT = 'SQLITE_BUSY_SNAPSHOT';
+
+/**
+ * MySQL picks a victim when two transactions wait on each other; running the victim again succeeds. SQLite
+ * refuses a transaction's first write when another process (a second instance, the command line) has committed
+ * since the transaction began to read: its reads are stale, and running it again reads afresh.
+ */
+const RETRYABLE = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', SQLITE_STALE_SNAPSHOT]);
 const ATTEMPTS = 3;
 
 /** How long exclusively() waits for another instance's turn: what it guards takes moments (DB_QUERY_TIMEOUT_MS cuts it shorter). */
@@ -120,7 +127,7 @@ export class Transactions {
   }
 
   run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.lock ? this.lock.exclusive(() => this.once(work)) : this.withRetry(work);
+    return this.lock ? this.lock.exclusive(() => this.withRetry(work)) : this.withRetry(work);
   }
 
   /**
@@ -236,7 +243,8 @@ export class Transactions {
         return await this.once(work);
       } catch (error) {
         if (attempt >= ATTEMPTS || !isRetryable(error)) throw error;
-        this.logger.warn(`transaction retried after ${driverErrorCode(error)} (attempt ${attempt})`);
+        const code = driverErrorCode(error);
+        if (code !== SQLITE_STALE_SNAPSHOT) this.logger.warn(`transaction retried after ${code} (attempt ${attempt})`);
       }
     }
   }

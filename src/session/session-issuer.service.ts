@@ -414,9 +414,10 @@ export class SessionIssuer {
 
   /**
    * Ends every session of a user and every access token it holds, within the
-   * caller's transaction (disabling, deleting, a new password), but `keepSessionId`.
+   * caller's transaction (disabling, deleting, a new password), but `keepSessionId`. Answers how many
+   * sessions were still open.
    */
-  async revokeAllOf(manager: EntityManager, userId: number, reason: RevokeReason, keepSessionId?: string): Promise<void> {
+  async revokeAllOf(manager: EntityManager, userId: number, reason: RevokeReason, keepSessionId?: string): Promise<number> {
     const now = new Date();
     const active = manager
       .getRepository(Session)
@@ -437,11 +438,12 @@ export class SessionIssuer {
     const revoked = sessions.map(revokedSession);
     if (keepSessionId) {
       await this.revocations.revokeSessions(manager, revoked, now);
-      return;
+      return sessions.length;
     }
     const lastExpiry = revoked.reduce((latest, session) => Math.max(latest, session.tokensExpireAt?.getTime() ?? 0), 0);
     // Timed after the sessions' rows are locked: a refresh that committed before has an earlier issue time.
     await this.revocations.revokeUser(manager, userId, new Date(), lastExpiry > 0 ? new Date(lastExpiry) : undefined);
+    return sessions.length;
   }
 }
 

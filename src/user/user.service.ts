@@ -49,6 +49,17 @@ export function toUserDto(user: User): UserDto {
 
 const userNotFound = () => new AppException('error.userNotFound');
 
+/** A user by id, or by username (compared as logins compare it). */
+export type UserRef = { id: number } | { username: string };
+
+/** What an operator's change did to a user. */
+export interface OperatorResult {
+  id: number;
+  username: string;
+  /** Sessions that were open and have ended. */
+  sessionsEnded: number;
+}
+
 /** Fields a user may change on itself without userMan. */
 const SELF_SERVICE_FIELDS = new Set(['nickname', 'avatar', 'phone', 'email', 'sex', 'remark', 'password', 'oldPassword']);
 const IGNORED_FIELDS = new Set(['userId', 'createBy', 'createTime', 'updateBy', 'updateTime', 'loginIp', 'loginDate']);
@@ -221,6 +232,54 @@ export class UserService {
       user.updateBy = actorIdOf(caller);
       await em.getRepository(User).save(user);
     });
+  }
+
+  /*
+   * The operator's command line (src/cli) acts with the database's own authority: there is no caller whose
+   * scopes could be checked. Otherwise these do what the API's routes do, with the same rules and effects.
+   */
+
+  /** A new user holding the admin role, under the password rules of registration. */
+  async createAdministrator(username: string, password: string): Promise<RegisteredDto> {
+    const name = normalizeUsername(username);
+    this.assertAcceptablePassword(password, 'password');
+    const passwordHash = await this.passwords.hash(password);
+    const id = await this.write(async (manager) => {
+      const adminRole = await manager.getRepository(Role).findOneByOrFail({ roleKey: ADMIN_ROLE_KEY });
+      const users = manager.getRepository(User);
+      const user = users.create({ username: name, usernameKey: usernameKey(name), passwordHash, status: USER_STATUS_NORMAL, roles: [adminRole] });
+      return (await users.save(user)).id;
+    });
+    return { id, username: name };
+  }
+
+  /** A new password, as PUT /user/{uid} sets one for someone else, and the user enabled: every session of it ends. */
+  async resetPassword(username: string, password: string): Promise<OperatorResult> {
+    this.assertAcceptablePassword(password, 'password');
+    // bcrypt runs before the transaction: on SQLite every write waits while one is open.
+    const passwordHash = await this.passwords.hash(password);
+    return this.transactions.run(async (em) => {
+      const user = await this.findBy(em, { username });
+      await em.getRepository(User).update({ id: user.id }, { passwordHash, status: USER_STATUS_NORMAL, updateBy: null });
+      const sessionsEnded = await this.sessions.revokeAllOf(em, user.id, 'password_changed');
+      return { id: user.id, username: user.username, sessionsEnded };
+    });
+  }
+
+  /** Every session and access token of the user ends, as POST /user/{uid}/kickout ends them. */
+  async endAllSessions(ref: UserRef): Promise<OperatorResult> {
+    return this.transactions.run(async (em) => {
+      const user = await this.findBy(em, ref);
+      const sessionsEnded = await this.sessions.revokeAllOf(em, user.id, 'kickout');
+      return { id: user.id, username: user.username, sessionsEnded };
+    });
+  }
+
+  private async findBy(em: EntityManager, ref: UserRef): Promise<User> {
+    const where = 'id' in ref ? { id: ref.id } : { usernameKey: usernameKey(ref.username) };
+    const user = await em.getRepository(User).findOneBy(where);
+    if (!user) throw userNotFound();
+    return user;
   }
 
   /** The document's `/user/info`: who the caller (or, for userMan, another user) is and what it may do. */
