@@ -4,6 +4,7 @@ import { loginThrottleConfig } from './auth/auth.config';
 import { ComposedConfig, loadSlices, sliceProviders } from './config/config-slice';
 import type { Env } from './config/env-reader';
 import { databaseConfig } from './database/database.config';
+import { metricsConfig } from './metrics/metrics.config';
 import { limitsConfig } from './security/limits.config';
 import { jwtConfig, passwordConfig, revocationConfig } from './security/security.config';
 import { sessionConfig } from './session/session.config';
@@ -24,6 +25,7 @@ const SLICES = {
   ticket: ticketConfig,
   wechat: wechatConfig,
   apiV2: apiV2Config,
+  metrics: metricsConfig,
 };
 
 /** The whole configuration: the core's settings (`port`, `bodyLimitBytes`, ...) and one property per slice. */

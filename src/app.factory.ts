@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyError, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from './app.config';
 import { AppModule } from './app.module';
 import { auditRawRefusals, registerAuditHook } from './audit/audit.hook';
@@ -17,6 +17,8 @@ import { RendererRegistry } from './common/renderer-registry';
 import { requestIdOf } from './common/request-id';
 import { attachSecurityHeaders } from './common/security-headers';
 import { createValidationPipe } from './common/validation';
+import { metricsEnabled } from './metrics/metrics.config';
+import { MeteredLogController, RequestMetrics } from './metrics/request-metrics';
 import { setupDocs } from './docs';
 
 /** The whole application, configured as it serves: used by main.ts, the e2e tests and the benchmark. */
@@ -25,13 +27,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const httpLogger = new Logger('HTTP');
   // Filled as the routes are registered (app.init()): each route's family, and the path prefixes of the families.
   const renderers = new RendererRegistry();
+  // Fastify's per-request log controller; with metrics on, it also counts each request as it completes.
+  const logController = new MeteredLogController({ disableRequestLogging: !config.logRequests });
   const adapter = new FastifyAdapter({
     // No Nest middleware (no configure(consumer), no app.use()): without @fastify/middie no request pays for
     // its onRequest hook that finds nothing to run.
     skipMiddie: true,
     // Each request's logger is built only if the request writes a line.
     loggerInstance: withLazyChildren(logger),
-    logController: new LogController({ disableRequestLogging: !config.logRequests }),
+    logController,
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which its types omit.
     trustProxy: config.trustProxy as boolean | string,
@@ -55,6 +59,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
 
   const fastify = app.getHttpAdapter().getInstance();
+  if (metricsEnabled(config.metrics)) logController.requests = app.get(RequestMetrics);
   // Before any route is registered: each route gets its family's success renderer as it is.
   renderers.attach(fastify);
   // Helmet's headers, computed once per route rather than by helmet on every request.

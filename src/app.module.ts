@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { DatabaseModule } from './database/database.module';
 import { DeptModule } from './dept/dept.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PermissionModule } from './permission/permission.module';
 import { RoleModule } from './role/role.module';
 import { SessionModule } from './session/session.module';
@@ -38,6 +39,7 @@ export class AppModule {
         WechatModule,
         ApiV2Module,
         HealthModule,
+        MetricsModule.forRoot(config.metrics),
       ],
       providers: configuration,
       exports: configuration.map((provider) => provider.provide),

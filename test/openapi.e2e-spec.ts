@@ -103,6 +103,11 @@ for (const database of testDatabases()) {
             continue;
           }
           if (expected === 204 || expected === 302) continue;
+          // Prometheus's text format, not JSON.
+          if (path === '/metrics') {
+            if (!operation.responses[expected].content?.['text/plain']) problems.push(`${name}: no text/plain answer for ${expected}`);
+            continue;
+          }
           const schema = operation.responses[expected].content?.['application/json']?.schema;
           if (!schema) {
             problems.push(`${name}: no JSON schema for ${expected}`);
@@ -332,6 +337,11 @@ for (const database of testDatabases()) {
           const session = await t.http().post('/api/v2/auth/login').send({ login: v2User, password: 'Long-Enough-Password-1' });
           record(method, '/api/v2/auth/logout', await t.http()[method]('/api/v2/auth/logout').set('Authorization', `Bearer ${session.body.access_token}`));
         }
+
+        // Text, not an answer of the generated client: tried, not type-checked.
+        const metrics = await t.http().get('/metrics').set('Authorization', `Bearer ${t.config.metrics.token}`);
+        assert.equal(metrics.status, 200);
+        redirected.push('get /metrics');
 
         const exercised = new Set([...answers.map((a) => `${a.method} ${a.path}`), ...redirected]);
         const untried = operationsOf(document)

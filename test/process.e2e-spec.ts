@@ -8,6 +8,10 @@ import { after, describe, it } from 'node:test';
 import { freePort } from './support/free-port';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<unknown>;
+/** better-sqlite3 ships no types of its own: what these tests use of it. */
+type SqliteDatabase = { prepare(sql: string): { get(...parameters: unknown[]): unknown }; close(): void };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Sqlite = require('better-sqlite3') as new (file: string, options?: { readonly?: boolean }) => SqliteDatabase;
 
 /** The bundled server (scripts/bundle.mjs, run by scripts/test.mjs), started the way `npm start` starts it. */
 const MAIN = join(__dirname, '..', 'server.js');
@@ -163,5 +167,70 @@ describe('the server process', () => {
       'every request that was answered was answered in full',
     );
     assert.doesNotMatch(server.output(), /"level":50/, 'no errors logged');
+  });
+  it('drains on SIGTERM: with DRAIN_DELAY, ready answers 503 while live and the API still answer, then it exits 0', async () => {
+    const server = await start({
+      DATA_DIR: join(dataDir, 'drain'),
+      JWT_SECRET: randomBytes(48).toString('base64url'),
+      ADMIN_PASSWORD: 'Drain-Admin-Pass-1',
+      DRAIN_DELAY: '2s',
+    });
+    await waitUntilHealthy(server);
+    const loginNow = () =>
+      fetch(`${server.url}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password: 'Drain-Admin-Pass-1' }),
+      });
+    const authorization = (await loginNow()).headers.get('authorization')!;
+    assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
+    const signalledAt = Date.now();
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const ready = await fetch(`${server.url}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(((await ready.json()) as { data: unknown }).data, { status: 'draining' });
+    assert.equal((await fetch(`${server.url}/health`)).status, 503, 'GET /health is the same readiness');
+    assert.equal((await fetch(`${server.url}/health/live`)).status, 200, 'the process is sound: no restart');
+    assert.equal((await fetch(`${server.url}/test`, { headers: { authorization } })).status, 204, 'requests are still served');
+    assert.equal((await loginNow()).status, 200);
+    assert.equal(server.child.exitCode, null, 'still running within the delay');
+
+    assert.equal(await server.exited, 0);
+    const took = Date.now() - signalledAt;
+    assert.ok(took >= 2000 && took < 8000, `exited ${took} ms after SIGTERM, DRAIN_DELAY 2 s`);
+    assert.doesNotMatch(server.output(), /"level":50/, 'no errors logged');
+  });
+
+  it('writes the audit entries of the requests it answered just before SIGTERM, then closes the database and exits 0', async () => {
+    const dir = join(dataDir, 'drain-audit');
+    const server = await start({ DATA_DIR: dir, JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Audit-Admin-Pass-1' });
+    await waitUntilHealthy(server);
+    const userAgent = `drain-audit/${randomBytes(4).toString('hex')}`;
+    // Answered within a few milliseconds of the signal: the queue, flushed every half second, still holds them.
+    const statuses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        fetch(`${server.url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': userAgent },
+          body: JSON.stringify({ username: 'admin', password: 'Audit-Admin-Pass-1' }),
+        }).then((response) => response.status),
+      ),
+    );
+    server.child.kill('SIGTERM');
+    assert.deepEqual(statuses, Array(20).fill(200));
+    assert.equal(await server.exited, 0);
+
+    const database = new Sqlite(join(dir, 'identity.sqlite'), { readonly: true });
+    try {
+      const row = database.prepare(`SELECT COUNT(*) AS n FROM audit_log WHERE action = 'login' AND outcome = 'success' AND user_agent = ?`).get(userAgent) as {
+        n: number;
+      };
+      assert.equal(row.n, 20, 'every login answered before the signal is in the audit log');
+    } finally {
+      database.close();
+    }
+    assert.doesNotMatch(server.output(), /could not be written|"level":50/);
   });
 });

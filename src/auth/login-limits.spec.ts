@@ -4,6 +4,7 @@ import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { AppException } from '../common/app.exception';
 import type { LimiterShape, RateLimitStore } from '../database/rate-limit-store';
 import type { LimitsConfig } from '../security/limits.config';
+import { Metrics } from '../metrics/metrics';
 import { Limits } from '../security/limits';
 import type { LoginThrottleConfig } from './auth.config';
 import { LoginAttempt, LoginLimits } from './login-limits';
@@ -32,7 +33,7 @@ function loginLimits(maxFailures: number, maxFailuresPerIp: number, perAccount =
     },
   };
   const throttle: LoginThrottleConfig = { maxFailures, maxFailuresPerIp, windowSeconds: 900 };
-  return new LoginLimits(new Limits(memoryStore, config, {} as never), throttle);
+  return new LoginLimits(new Limits(memoryStore, config, {} as never), throttle, new Metrics());
 }
 
 /** The seconds to wait of a refusal; undefined when the attempt may go ahead. */

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AppException } from '../common/app.exception';
+import { Metrics } from '../metrics/metrics';
 import { Limit, limitKey, Limits } from '../security/limits';
 import { LoginThrottleConfig, loginThrottleConfig } from './auth.config';
 
@@ -49,6 +51,7 @@ export class LoginLimits {
   constructor(
     private readonly limits: Limits,
     @Inject(loginThrottleConfig.token) config: LoginThrottleConfig,
+    private readonly metrics: Metrics,
   ) {
     const window = config.windowSeconds;
     this.pair = limits.limit('login-pair', { points: config.maxFailures, windowSeconds: window }, 'error.loginThrottled');
@@ -118,11 +121,17 @@ export class LoginLimits {
       } finally {
         ended();
       }
+      if (error instanceof AppException && error.status === 429) this.metrics.login('throttled');
       throw error;
     }
+    // Every password and code login of both families passes here: its outcome is counted as it is told.
     return {
-      failed: async () => ended(),
+      failed: async () => {
+        this.metrics.login('failed');
+        ended();
+      },
       succeeded: async () => {
+        this.metrics.login('ok');
         try {
           await Promise.all([
             this.pair.reset(pairKey),

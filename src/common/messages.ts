@@ -106,6 +106,7 @@ const CATALOG = {
   'error.ticketNotFound': [404, '凭证不存在', 'No such ticket.'],
   'error.ticketNameTaken': [409, '该网关已有同名凭证', 'This gateway already has a ticket with that name.'],
   // Revocation catch-up (issue 9, point 3)
+  'error.draining': [503, '服务正在停止，请稍后重试', 'This instance is shutting down; try again later.'],
   'error.revocationsBehind': [503, '暂时无法读取撤销记录，请稍后重试', 'This instance cannot read the revocation log yet; try again later.'],
   // The api/v2 family (issue 13, document 002)
   'error.v2LoginFailed': [401, '账号、密码或验证码错误', 'Wrong login, password or verification code.'],

@@ -16,6 +16,8 @@ export interface CoreConfig {
   logLevel: LogLevel;
   logRequests: boolean;
   docsEnabled: boolean;
+  /** At SIGTERM: how long readiness answers 503 while everything is still served, before the listener closes. */
+  drainDelaySeconds: number;
 }
 
 export const CORE_CONFIG = Symbol('CORE_CONFIG');
@@ -32,6 +34,7 @@ export function loadCoreConfig(read: EnvReader): CoreConfig {
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     logRequests: read.boolean('LOG_REQUESTS', false),
     docsEnabled: read.boolean('DOCS_ENABLED', true),
+    drainDelaySeconds: read.duration('DRAIN_DELAY', 0, 0, 300),
   };
 }
 

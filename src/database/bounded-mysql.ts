@@ -5,6 +5,22 @@ import type { DataSource } from 'typeorm';
 import { loadOnDemand } from '../common/on-demand';
 import { isPrepared } from './sql';
 
+/** How busy the connection pool is: open connections, idle ones, requests waiting for one, and its limit. */
+export interface PoolUse {
+  all: number;
+  free: number;
+  queued: number;
+  limit: number;
+}
+
+/** mysql2's pool keeps these as its own fields; they have no public accessor. */
+interface PoolInternals {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  _connectionQueue?: { length: number };
+  config?: { connectionLimit?: number };
+}
+
 export interface MysqlBounds {
   queryTimeoutMs: number;
   acquireTimeoutMs: number;
@@ -30,6 +46,7 @@ const BOUNDED = Symbol('queries bounded');
 export class BoundedMysql {
   private bounded = false;
   private connectionOptions?: PoolOptions;
+  private pool?: Pool;
   /** Loaded here, where a MySQL data source is described: a server on SQLite never loads mysql2. */
   private readonly mysql2 = loadOnDemand<typeof Mysql2>('mysql2');
 
@@ -44,6 +61,7 @@ export class BoundedMysql {
   createPool(options: PoolOptions): Pool {
     this.connectionOptions = options;
     const pool = this.mysql2.createPool(options);
+    this.pool = pool;
     const getConnection = pool.getConnection.bind(pool);
     pool.getConnection = (callback) => {
       if (!this.bounded) return getConnection((error, connection) => callback(error, error ? connection : this.boundQueries(connection)));
@@ -65,6 +83,18 @@ export class BoundedMysql {
       });
     };
     return pool;
+  }
+
+  /** The pool's use right now, read from mysql2's own counts (for GET /metrics); undefined before it exists. */
+  poolUse(): PoolUse | undefined {
+    const pool = this.pool as unknown as PoolInternals | undefined;
+    if (!pool) return undefined;
+    return {
+      all: pool._allConnections?.length ?? 0,
+      free: pool._freeConnections?.length ?? 0,
+      queued: pool._connectionQueue?.length ?? 0,
+      limit: pool.config?.connectionLimit ?? 0,
+    };
   }
 
   /**

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { boundedMysqlOf } from './bounded-mysql';
+import { boundedMysqlOf, PoolUse } from './bounded-mysql';
 
 /** Short enough for a load balancer's health check to get its answer, long enough for a sound database. */
 const PROBE_TIMEOUT_MS = 1000;
 
 /**
- * Whether the database answers, for GET /health. On MySQL it asks on a
+ * Whether the database answers, for GET /health, and how busy its pool is, for GET /metrics. On MySQL it asks on a
  * connection of its own: a pool busy with (or stuck on) requests must neither
  * delay the answer nor make a sound database look down.
  */
@@ -16,6 +16,11 @@ export class DatabaseProbe {
   private running?: Promise<boolean>;
 
   constructor(private readonly dataSource: DataSource) {}
+
+  /** MySQL: how busy the connection pool is; undefined on SQLite, which has none. */
+  poolUse(): PoolUse | undefined {
+    return boundedMysqlOf(this.dataSource)?.poolUse();
+  }
 
   isUp(): Promise<boolean> {
     this.running ??= this.probe().finally(() => (this.running = undefined));

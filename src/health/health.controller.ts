@@ -6,6 +6,7 @@ import { Reply } from '../common/envelope';
 import { DatabaseProbe } from '../database/database-probe';
 import { Public } from '../security/decorators';
 import { RevocationService } from '../security/revocation.service';
+import { DrainState } from './drain-state';
 
 export interface HealthStatus {
   status: 'ok';
@@ -41,6 +42,7 @@ export class HealthController {
   constructor(
     private readonly database: DatabaseProbe,
     private readonly revocations: RevocationService,
+    private readonly drain: DrainState,
   ) {}
 
   @Get()
@@ -54,7 +56,7 @@ export class HealthController {
   @ApiResponse({
     status: 503,
     description:
-      'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods',
+      'The database cannot be reached or does not answer within a second, or this instance has not been able to read the revocation log for a few poll periods, or it is shutting down (SIGTERM received; `data.status` is `draining`)',
   })
   check(): Promise<Reply<HealthStatus>> {
     return this.readiness();
@@ -68,12 +70,14 @@ export class HealthController {
     message: '服务正常',
     example: { status: 'ok', database: 'up', redis: 'up', revocationLagMs: 180 },
   })
-  @ApiResponse({ status: 503, description: 'As GET /health: the database is down or slow, or the revocation log is behind' })
+  @ApiResponse({ status: 503, description: 'As GET /health: the database is down or slow, the revocation log is behind, or the instance is shutting down' })
   ready(): Promise<Reply<HealthStatus>> {
     return this.readiness();
   }
 
   private async readiness(): Promise<Reply<HealthStatus>> {
+    // Still serving, but leaving: the load balancer should send the next requests elsewhere.
+    if (this.drain.isDraining) throw new AppException('error.draining', { status: 'draining' });
     const lagMs = this.revocations.lagMs();
     const lag = lagMs === undefined ? {} : { revocationLagMs: lagMs };
     if (!(await this.database.isUp())) throw new AppException('error.databaseUnavailable', { status: 'error', database: 'down', ...lag });

@@ -72,6 +72,8 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   private lastPollAt = 0;
   /** When the last successful read of the log began: every entry committed before is known. */
   private lastReadAt = 0;
+  /** When the Redis subscription last came up (monotonic): the view is complete once a read of the log began after it. */
+  private subscribedAt = Number.POSITIVE_INFINITY;
   private readonly cursor = new LogCursor(GAP_WAIT_MS);
   private readonly channel?: RedisRevocationChannel;
 
@@ -90,7 +92,11 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
           }
         },
         // What was published while the subscription was down is in the log.
-        (subscribed) => subscribed && this.catchUp(),
+        (subscribed) => {
+          if (!subscribed) return;
+          this.subscribedAt = performance.now();
+          this.catchUp();
+        },
       );
     }
   }
@@ -121,6 +127,18 @@ export class RevocationService implements OnApplicationBootstrap, OnModuleDestro
   /** Milliseconds since the last successful read of the log began; undefined when the log is not polled. */
   lagMs(): number | undefined {
     if (this.config.pollMs <= 0) return undefined;
+    return Math.round(performance.now() - this.lastReadAt);
+  }
+
+  /**
+   * Milliseconds since this view was last known complete, for GET /metrics: 0 while Redis delivers and the
+   * log has been read since the subscription came up (every revocation then arrives as it is published);
+   * otherwise since the last successful read of the log began. Undefined when this instance follows no
+   * other (REVOCATION_POLL_MS=0 and no REDIS_URL).
+   */
+  viewLagMs(): number | undefined {
+    if (this.channel?.subscribed && this.lastReadAt >= this.subscribedAt) return 0;
+    if (this.config.pollMs <= 0 && !this.channel) return undefined;
     return Math.round(performance.now() - this.lastReadAt);
   }
 

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppException } from '../common/app.exception';
-import { Transactions } from '../database/transactions';
+import { afterCommit, Transactions } from '../database/transactions';
+import { Metrics, RefreshResult } from '../metrics/metrics';
 import { UserScopes } from '../role/user-scopes';
 import { assertCanGrant, heldScopes } from '../security/grants';
 import { actorIdOf, Principal } from '../security/principal';
@@ -78,6 +79,16 @@ function revokedSession(session: Pick<Session, 'id' | 'type' | 'expiresAt'>): Re
 
 const refreshInvalid = () => new AppException('error.refreshInvalid');
 
+/** How each refusal of a refresh is counted (GET /metrics); other errors (the database down) count as none. */
+const REFRESH_REFUSALS: ReadonlyMap<string, RefreshResult> = new Map<string, RefreshResult>([
+  ['error.refreshMissing', 'missing'],
+  ['error.refreshMismatch', 'mismatch'],
+  ['error.refreshInvalid', 'invalid'],
+  ['error.sessionBinding', 'binding'],
+  ['error.refreshRaced', 'raced'],
+  ['error.refreshReused', 'reuse'],
+]);
+
 /** Whole seconds the session has left: the refresh TTL its tokens are answered with. */
 function secondsLeft(session: Pick<Session, 'expiresAt'>, now: Date): number {
   return Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000));
@@ -117,6 +128,7 @@ export class SessionIssuer {
     private readonly revocations: RevocationService,
     private readonly scopes: UserScopes,
     @Inject(sessionConfig.token) private readonly config: SessionConfig,
+    private readonly metrics: Metrics,
   ) {
     this.insertSuccessorSql = insertSuccessor(transactions.clockSql);
     this.replaceUndeliveredSql = replaceUndelivered(transactions.clockSql);
@@ -202,6 +214,7 @@ export class SessionIssuer {
         mintedBy,
       });
     });
+    this.metrics.minted(request.type);
     const accessToken = this.tokens.signMintedToken(
       {
         id,
@@ -222,7 +235,25 @@ export class SessionIssuer {
    * with one token exactly one wins; a token that was rotated away earlier
    * (beyond REFRESH_REUSE_GRACE) is reuse of a stolen copy, and ends the whole session.
    */
-  async rotate(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
+  rotate(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
+    return this.counted(() => this.rotateOnce(presented, client));
+  }
+
+  /** A refresh of either family, counted by its outcome. */
+  private async counted(refresh: () => Promise<IssuedTokens>): Promise<IssuedTokens> {
+    let issued: IssuedTokens;
+    try {
+      issued = await refresh();
+    } catch (error) {
+      const result = error instanceof AppException ? REFRESH_REFUSALS.get(error.messageKey) : undefined;
+      if (result) this.metrics.refresh(result);
+      throw error;
+    }
+    this.metrics.refresh('ok');
+    return issued;
+  }
+
+  private async rotateOnce(presented: PresentedRefreshToken, client: ClientInfo): Promise<IssuedTokens> {
     const [token, ...copies] = presented;
     if (!token || copies.some((copy) => !copy)) throw new AppException('error.refreshMissing');
     if (!copies.every((copy) => constantTimeEquals(copy!, token))) throw new AppException('error.refreshMismatch');
@@ -293,7 +324,11 @@ export class SessionIssuer {
    * current generation was written at the instant the token was signed (`iat_ms`). Of concurrent refreshes
    * with one token exactly one wins; the token it replaces is revoked by its jti at once.
    */
-  async renew(token: Principal, types: readonly LoginSessionType[]): Promise<IssuedTokens> {
+  renew(token: Principal, types: readonly LoginSessionType[]): Promise<IssuedTokens> {
+    return this.counted(() => this.renewOnce(token, types));
+  }
+
+  private async renewOnce(token: Principal, types: readonly LoginSessionType[]): Promise<IssuedTokens> {
     const reader = this.transactions.reader;
     const session = await reader.getRepository(Session).findOneBy({ id: token.sid });
     const now = new Date();
@@ -408,6 +443,7 @@ export class SessionIssuer {
       if (result.affected !== 1) return false;
       const session = await manager.getRepository(Session).findOneOrFail({ select: { id: true, type: true, expiresAt: true }, where: { id: sessionId } });
       await this.revocations.revokeSessions(manager, [revokedSession(session)], now);
+      afterCommit(manager, () => this.metrics.revoked(reason));
       return true;
     });
   }
@@ -434,6 +470,7 @@ export class SessionIssuer {
         .where({ id: In(sessions.map((session) => session.id)), revokedAt: IsNull() })
         .execute();
     }
+    afterCommit(manager, () => this.metrics.revoked(reason, sessions.length));
     // Keeping the caller's own session means revoking the others one by one; otherwise every token of the user goes.
     const revoked = sessions.map(revokedSession);
     if (keepSessionId) {

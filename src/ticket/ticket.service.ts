@@ -6,6 +6,7 @@ import { containsPattern, LIKE_ESCAPE } from '../common/paging';
 import { invalidInput } from '../common/validation';
 import { conflictOnDuplicate } from '../database/db-errors';
 import { Reader, Transactions } from '../database/transactions';
+import { Metrics } from '../metrics/metrics';
 import { generateSigningKeyPair, PrivateKeyCipher, privateKeyPem, SigningKeyPair } from '../security/key-pair';
 import { JwtConfig, jwtConfig } from '../security/security.config';
 import { maskedClientToken, maskedServerKey, signClientToken } from './client-token';
@@ -55,6 +56,7 @@ export class TicketService {
     private readonly jwks: TicketJwksService,
     @Inject(jwtConfig.token) private readonly jwt: JwtConfig,
     @Inject(ticketConfig.token) private readonly config: TicketConfig,
+    private readonly metrics: Metrics,
   ) {
     // The unit and the secret the server's own signing keys are stored with.
     this.cipher = new PrivateKeyCipher(jwt.keyEncryptionSecret);
@@ -122,6 +124,7 @@ export class TicketService {
       await raiseRevision(manager);
       return ticket;
     });
+    this.metrics.ticketChanged('created');
     await this.jwks.refreshAfterWrite();
     return this.withKey(ticket, pair, pem);
   }
@@ -149,6 +152,7 @@ export class TicketService {
       const ticket = (await tickets.findOneBy({ id }))!;
       return { ticket, key: await keyWithPrivatePart(manager, ticket.kid) };
     });
+    this.metrics.ticketChanged('updated');
     if (validityChanged) await this.jwks.refreshAfterWrite();
     return this.detail(ticket, key);
   }
@@ -183,6 +187,7 @@ export class TicketService {
       await raiseRevision(manager);
       return (await tickets.findOneBy({ id }))!;
     });
+    this.metrics.ticketChanged('rotated');
     await this.jwks.refreshAfterWrite();
     return this.withKey(ticket, pair, pem);
   }
@@ -195,6 +200,7 @@ export class TicketService {
       if (result.affected !== 1) throw ticketNotFound();
       await raiseRevision(manager);
     });
+    this.metrics.ticketChanged('deleted');
     await this.jwks.refreshAfterWrite();
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import type { ClientInfo } from '../session/client-info';
 import { IssuedTokens, SessionIssuer } from '../session/session-issuer.service';
 import { Transactions } from '../database/transactions';
+import { Metrics } from '../metrics/metrics';
 import { User, USER_STATUS_NORMAL } from '../user/entities/user.entity';
 import { LoginCodeStore } from './login-code.store';
 import { PartnerService } from './partner.service';
@@ -36,6 +37,7 @@ export class TokenLoginService implements OnApplicationBootstrap, OnModuleDestro
     private readonly tokenUses: TokenUseStore,
     private readonly codes: LoginCodeStore,
     private readonly sessions: SessionIssuer,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -53,6 +55,18 @@ export class TokenLoginService implements OnApplicationBootstrap, OnModuleDestro
    * opens the session and keeps its tokens under a one-time code. A refusal (SsoRefusal) stores nothing.
    */
   async signIn(query: Record<string, unknown>, client: ClientInfo, acceptLanguage: string | undefined): Promise<SignedIn> {
+    let signedIn: SignedIn;
+    try {
+      signedIn = await this.checkAndOpen(query, client, acceptLanguage);
+    } catch (error) {
+      if (error instanceof SsoRefusal) this.metrics.ssoLogin(error.reason);
+      throw error;
+    }
+    this.metrics.ssoLogin('ok');
+    return signedIn;
+  }
+
+  private async checkAndOpen(query: Record<string, unknown>, client: ClientInfo, acceptLanguage: string | undefined): Promise<SignedIn> {
     const now = new Date();
     const token = query.userToken;
     const parsed = parsePartnerToken(token);

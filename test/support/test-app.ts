@@ -105,6 +105,9 @@ export async function startTestApp(database: TestDatabase, overrides: Record<str
     BCRYPT_ROUNDS: '4',
     LOG_LEVEL: 'silent',
     COOKIE_SECURE: 'true',
+    // GET /metrics is then in every suite's route table, attacked and checked with the other routes; a suite
+    // turns it off with METRICS_TOKEN: ''.
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     ...storage.env,
   };
   const open: NestFastifyApplication[] = [];
