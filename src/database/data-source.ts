@@ -18,6 +18,7 @@ import { WechatBindings1763852400000 } from './migrations/1763852400000-wechat-b
 import { VerifyCodes1763860000000 } from './migrations/1763860000000-verify-codes';
 import { RefreshSuccessors1763870000000 } from './migrations/1763870000000-refresh-successors';
 import { RateLimits1763880000000 } from './migrations/1763880000000-rate-limits';
+import { QueryLogger } from './query-logger';
 
 const MIGRATIONS = [
   InitialSchema1763780000000,
@@ -66,6 +67,7 @@ export function dataSourceOptions(database: DatabaseConfig): DataSourceOptions {
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     logging: ['error' as const, 'migration' as const],
+    logger: new QueryLogger(),
   };
   if (database.type === 'mysql') {
     return {

@@ -80,6 +80,8 @@ export function cliEnvOf(t: TestApp, overrides: Record<string, string> = {}): Re
     JWT_ALG: jwt.alg,
     KEY_ACTIVATION_DELAY: String(jwt.keyActivationDelaySeconds),
     BCRYPT_ROUNDS: String(t.config.password.bcryptRounds),
+    // The routes (and so the OpenAPI document) depend on it: GET /metrics is one only with a token.
+    ...(t.config.metrics.token !== undefined ? { METRICS_TOKEN: t.config.metrics.token } : {}),
     ...(database.type === 'mysql' ? { DB_TYPE: 'mysql', DATABASE_URL: database.url! } : { DB_TYPE: 'sqlite', SQLITE_PATH: database.sqlitePath }),
     ...overrides,
   };
