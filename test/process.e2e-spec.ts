@@ -51,6 +51,22 @@ async function waitUntilHealthy(server: Running): Promise<void> {
   throw new Error(`the server did not become healthy:\n${server.output()}`);
 }
 
+/** A server on a data directory of its own, with its administrator's password, once it answers /health. */
+async function startWithAdmin(dataDir: string, adminPassword: string, env: Record<string, string> = {}, main = MAIN): Promise<Running> {
+  const server = await start({ DATA_DIR: dataDir, JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: adminPassword, ...env }, main);
+  await waitUntilHealthy(server);
+  return server;
+}
+
+/** POST /auth/login as the administrator. */
+function adminLogin(url: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${url}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+}
+
 describe('the server process', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'identity-process-'));
   after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -64,9 +80,8 @@ describe('the server process', () => {
   it('bundled, serves what the compiled server serves: the OpenAPI document, refusals, a session', async () => {
     const answers = async (main: string) => {
       const dir = mkdtempSync(join(dataDir, 'bundle-'));
-      const server = await start({ DATA_DIR: dir, JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Bundle-Admin-Pass-1' }, main);
+      const server = await startWithAdmin(dir, 'Bundle-Admin-Pass-1', {}, main);
       try {
-        await waitUntilHealthy(server);
         const get = async (path: string, init?: RequestInit) => {
           const response = await fetch(`${server.url}${path}`, init);
           return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
@@ -106,11 +121,7 @@ describe('the server process', () => {
     await waitUntilHealthy(first);
     const password = /generated password (\S+)/.exec(first.output())?.[1];
     assert.ok(password, 'the generated password is in the log');
-    const login = await fetch(`${first.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password }),
-    });
+    const login = await adminLogin(first.url, password);
     assert.equal(login.status, 200);
     const refreshToken = login.headers.get('x-refresh-token')!;
     assert.ok(!first.output().includes(refreshToken), 'tokens are not logged');
@@ -120,11 +131,7 @@ describe('the server process', () => {
     const second = await start(env);
     await waitUntilHealthy(second);
     assert.doesNotMatch(second.output(), /generated password/);
-    const again = await fetch(`${second.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password }),
-    });
+    const again = await adminLogin(second.url, password);
     assert.equal(again.status, 200);
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
@@ -132,18 +139,8 @@ describe('the server process', () => {
 
   it('answers in full every request it took while shutting down under load', async () => {
     // A database of its own: the admin of the test above has another password.
-    const server = await start({
-      DATA_DIR: join(dataDir, 'shutdown'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      ADMIN_PASSWORD: 'Shutdown-Admin-Pass-1',
-      READ_CACHE_TTL_MS: '0',
-    });
-    await waitUntilHealthy(server);
-    const login = await fetch(`${server.url}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'Shutdown-Admin-Pass-1' }),
-    });
+    const server = await startWithAdmin(join(dataDir, 'shutdown'), 'Shutdown-Admin-Pass-1', { READ_CACHE_TTL_MS: '0' });
+    const login = await adminLogin(server.url, 'Shutdown-Admin-Pass-1');
     assert.equal(login.status, 200);
     const authorization = login.headers.get('authorization')!;
     // autocannon keeps 50 keep-alive connections busy and sends the next request as soon as an answer
@@ -168,20 +165,10 @@ describe('the server process', () => {
     );
     assert.doesNotMatch(server.output(), /"level":50/, 'no errors logged');
   });
+
   it('drains on SIGTERM: with DRAIN_DELAY, ready answers 503 while live and the API still answer, then it exits 0', async () => {
-    const server = await start({
-      DATA_DIR: join(dataDir, 'drain'),
-      JWT_SECRET: randomBytes(48).toString('base64url'),
-      ADMIN_PASSWORD: 'Drain-Admin-Pass-1',
-      DRAIN_DELAY: '2s',
-    });
-    await waitUntilHealthy(server);
-    const loginNow = () =>
-      fetch(`${server.url}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password: 'Drain-Admin-Pass-1' }),
-      });
+    const server = await startWithAdmin(join(dataDir, 'drain'), 'Drain-Admin-Pass-1', { DRAIN_DELAY: '2s' });
+    const loginNow = () => adminLogin(server.url, 'Drain-Admin-Pass-1');
     const authorization = (await loginNow()).headers.get('authorization')!;
     assert.equal((await fetch(`${server.url}/health/ready`)).status, 200);
     const signalledAt = Date.now();
@@ -205,18 +192,11 @@ describe('the server process', () => {
 
   it('writes the audit entries of the requests it answered just before SIGTERM, then closes the database and exits 0', async () => {
     const dir = join(dataDir, 'drain-audit');
-    const server = await start({ DATA_DIR: dir, JWT_SECRET: randomBytes(48).toString('base64url'), ADMIN_PASSWORD: 'Audit-Admin-Pass-1' });
-    await waitUntilHealthy(server);
+    const server = await startWithAdmin(dir, 'Audit-Admin-Pass-1');
     const userAgent = `drain-audit/${randomBytes(4).toString('hex')}`;
     // Answered within a few milliseconds of the signal: the queue, flushed every half second, still holds them.
     const statuses = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        fetch(`${server.url}/auth/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': userAgent },
-          body: JSON.stringify({ username: 'admin', password: 'Audit-Admin-Pass-1' }),
-        }).then((response) => response.status),
-      ),
+      Array.from({ length: 20 }, () => adminLogin(server.url, 'Audit-Admin-Pass-1', { 'user-agent': userAgent }).then((response) => response.status)),
     );
     server.child.kill('SIGTERM');
     assert.deepEqual(statuses, Array(20).fill(200));
